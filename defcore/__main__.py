@@ -1,0 +1,3 @@
+from defcore.cli import main
+
+main()

@@ -1,0 +1,45 @@
+"""The `defcore` command: a thin layer over the subpackages.
+
+Each command group lives in its own module here and only calls into the library; errors that are
+the user's to fix (DefcoreError) become one line on stderr and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from defcore import __version__
+from defcore.cli.guideline import guideline
+from defcore.errors import DefcoreError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="defcore")
+def cli() -> None:
+    """Define the required baseline of OpenStack and hold real clouds to it."""
+
+
+cli.add_command(guideline)
+
+
+def main() -> None:
+    try:
+        # Commands signal a verdict by ctx.exit(code); without standalone mode click returns it.
+        code = cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except DefcoreError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
