@@ -1,0 +1,71 @@
+"""What a test run produced, whatever it came from (a subunit stream, RefStack JSON, the store)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+_ATTRS = re.compile(r"^(?P<name>[^\[]+)(?:\[(?P<attrs>[^\]]*)\])?$")
+
+
+class Outcome(StrEnum):
+    """A test's outcome. Only PASSED counts as passed."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    ERRORED = "errored"  # never finished: a broken stream, a setUpClass failure
+    SKIPPED = "skipped"
+    MISSING = "missing"  # not in the results at all, or not found in the test suite
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """One test's outcome in a run, with the reason when it did not pass."""
+
+    name: str
+    outcome: Outcome
+    uuid: str | None = None
+    reason: str = ""
+    duration: float | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome is Outcome.PASSED
+
+
+def split_test_id(test_id: str) -> tuple[str, str | None, tuple[str, ...]]:
+    """`name[id-<uuid>,smoke]` -> (name, uuid, attributes)."""
+    match = _ATTRS.match(test_id.strip())
+    if not match:
+        return test_id, None, ()
+    attrs = tuple(a.strip() for a in (match.group("attrs") or "").split(",") if a.strip())
+    uuid = next((a.removeprefix("id-") for a in attrs if a.startswith("id-")), None)
+    return match.group("name"), uuid, attrs
+
+
+@dataclass
+class RunResults:
+    """All test results of one run, indexed for lookup by name and by idempotent id."""
+
+    results: dict[str, TestResult] = field(default_factory=dict)
+    cpid: str | None = None
+    duration_seconds: float | None = None
+    # Class-level failures (`setUpClass (module.Class)`) by class path, with their reason.
+    class_failures: dict[str, str] = field(default_factory=dict)
+    # Where the results came from, for messages.
+    source: str = ""
+
+    def add(self, result: TestResult) -> None:
+        # A test reported twice (a re-run) keeps its best outcome: a later pass wins.
+        previous = self.results.get(result.name)
+        if previous is None or not previous.passed:
+            self.results[result.name] = result
+
+    def by_uuid(self, uuid: str) -> list[TestResult]:
+        return [r for r in self.results.values() if r.uuid == uuid]
+
+    def merge(self, other: RunResults) -> None:
+        for result in other.results.values():
+            self.add(result)
+        self.class_failures.update(other.class_failures)

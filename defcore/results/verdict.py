@@ -1,0 +1,223 @@
+"""The verdict: does a run pass a guideline's target? One implementation for the runner, the
+offline importer and the server.
+
+A capability passes only if every unflagged test of it passed. Skipped, failed, errored and
+missing tests are not passed, each with its reason. Flagged tests are reported but not required.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from defcore.guidelines.model import Guideline, Status, Target, Test
+from defcore.results.model import Outcome, RunResults, TestResult
+
+
+@dataclass(frozen=True)
+class TestVerdict:
+    name: str
+    capability: str
+    outcome: Outcome
+    required: bool  # False for flagged tests
+    reason: str = ""
+    matched_as: str = ""  # the result's name when matched by alias or idempotent id
+    flag_reason: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome is Outcome.PASSED
+
+
+@dataclass(frozen=True)
+class CapabilityVerdict:
+    name: str
+    status: Status
+    component: str
+    tests: tuple[TestVerdict, ...]
+
+    @property
+    def required_tests(self) -> tuple[TestVerdict, ...]:
+        return tuple(t for t in self.tests if t.required)
+
+    @property
+    def passed(self) -> bool:
+        # A capability whose every test is flagged asks nothing of the product: it passes
+        # vacuously, and the report says so (`required_tests` is empty).
+        return all(t.passed for t in self.required_tests)
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for t in self.required_tests if t.outcome is outcome)
+
+
+@dataclass(frozen=True)
+class ComponentVerdict:
+    name: str
+    capabilities: tuple[CapabilityVerdict, ...]
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.capabilities if c.status is Status.REQUIRED)
+
+
+@dataclass
+class Verdict:
+    guideline: str
+    target: str
+    target_kind: str
+    components: list[ComponentVerdict] = field(default_factory=list)
+    # An add-on also needs platform components from another guideline; not judged here.
+    external_components: list[str] = field(default_factory=list)
+
+    @property
+    def capabilities(self) -> list[CapabilityVerdict]:
+        return [c for comp in self.components for c in comp.capabilities]
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.components) and all(c.passed for c in self.components)
+
+    def distinct_tests(self, required_only: bool = True) -> dict[str, TestVerdict]:
+        out: dict[str, TestVerdict] = {}
+        for cap in self.capabilities:
+            if cap.status is not Status.REQUIRED and required_only:
+                continue
+            for t in cap.tests:
+                if t.required or not required_only:
+                    out.setdefault(t.name, t)
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        tests = self.distinct_tests()
+        return {
+            "guideline": self.guideline,
+            "target": self.target,
+            "target_kind": self.target_kind,
+            "passed": self.passed,
+            "required_tests": len(tests),
+            "required_tests_passed": sum(1 for t in tests.values() if t.passed),
+            "external_components": self.external_components,
+            "components": [
+                {
+                    "name": comp.name,
+                    "passed": comp.passed,
+                    "capabilities": [
+                        {
+                            "name": cap.name,
+                            "status": str(cap.status),
+                            "passed": cap.passed,
+                            "tests": [
+                                {
+                                    "name": t.name,
+                                    "outcome": str(t.outcome),
+                                    "required": t.required,
+                                    "reason": t.reason,
+                                    "matched_as": t.matched_as,
+                                    "flag_reason": t.flag_reason,
+                                }
+                                for t in cap.tests
+                            ],
+                        }
+                        for cap in comp.capabilities
+                    ],
+                }
+                for comp in self.components
+            ],
+        }
+
+
+def _class_of(name: str) -> str:
+    return name.rsplit(".", 1)[0]
+
+
+def find_result(test: Test, run: RunResults) -> tuple[TestResult | None, str]:
+    """The run's result for a guideline test: by exact name, then alias, then idempotent id.
+
+    An id match is accepted only within the test's own class family: Tempest subclasses inherit
+    ids (NetworksTest / NetworksIpV6Test), so among several results with the id the one in the
+    guideline's class, or else in the same module, wins; a lone match elsewhere is accepted as
+    a renamed test.
+    """
+    if test.name in run.results:
+        return run.results[test.name], ""
+    for alias in test.aliases:
+        if alias in run.results:
+            return run.results[alias], alias
+    if not test.uuid:
+        return None, ""
+    candidates = run.by_uuid(test.uuid)
+    if not candidates:
+        return None, ""
+    own_class = _class_of(test.name)
+    module = own_class.rsplit(".", 1)[0]
+    same_class = [r for r in candidates if _class_of(r.name) == own_class]
+    same_module = [r for r in candidates if _class_of(r.name).rsplit(".", 1)[0] == module]
+    for chosen in (same_class, same_module):
+        if chosen:
+            best = min(chosen, key=lambda r: len(r.name))
+            return best, best.name
+    if len(candidates) == 1:
+        return candidates[0], candidates[0].name
+    return None, ""
+
+
+def compute_verdict(
+    guideline: Guideline,
+    target: Target,
+    run: RunResults,
+    statuses: Iterable[Status] = (Status.REQUIRED,),
+) -> Verdict:
+    wanted = tuple(statuses)
+    verdict = Verdict(
+        guideline.id,
+        target.name,
+        target.kind,
+        external_components=[c.name for c in target.external_components],
+    )
+    for component in target.components:
+        caps = []
+        for status, cap_name in component.all_capabilities():
+            if status not in wanted:
+                continue
+            capability = guideline.capabilities.get(cap_name)
+            if capability is None:
+                continue  # `check` reports it; nothing to run
+            tests = tuple(_judge(test, cap_name, run) for test in capability.tests)
+            caps.append(CapabilityVerdict(cap_name, status, component.name, tests))
+        verdict.components.append(ComponentVerdict(component.name, tuple(caps)))
+    return verdict
+
+
+def _judge(test: Test, capability: str, run: RunResults) -> TestVerdict:
+    result, matched_as = find_result(test, run)
+    flag_reason = test.flag.reason if test.flag else ""
+    if result is None:
+        cls = _class_of(test.name)
+        reason = run.class_failures.get(cls)
+        if reason is not None:
+            return TestVerdict(
+                test.name,
+                capability,
+                Outcome.ERRORED,
+                not test.flagged,
+                f"class set-up failed: {reason}",
+                flag_reason=flag_reason,
+            )
+        return TestVerdict(
+            test.name,
+            capability,
+            Outcome.MISSING,
+            not test.flagged,
+            "not in the results (not run, or not found in the test suite)",
+            flag_reason=flag_reason,
+        )
+    return TestVerdict(
+        test.name,
+        capability,
+        result.outcome,
+        not test.flagged,
+        result.reason,
+        matched_as,
+        flag_reason,
+    )
