@@ -63,14 +63,14 @@ def parse_subunit(data: bytes, source: str = "<subunit>") -> RunResults:
         run.add(TestResult(name, outcome, uuid, reason, _duration(test)))
 
     case = subunit.ByteStreamToStreamResult(io.BytesIO(data), non_subunit_name="stdout")
-    result = testtools.StreamToDict(on_test)  # type: ignore[arg-type]
-    result.startTestRun()
+    collector = testtools.StreamToDict(on_test)  # type: ignore[arg-type]
+    collector.startTestRun()
     try:
-        case.run(result)
+        case.run(collector)
     except Exception as exc:  # the parser raises assorted errors on garbage
         raise ResultsError(f"{source}: corrupt subunit stream: {exc}") from None
     finally:
-        result.stopTestRun()
+        collector.stopTestRun()
     if problems:
         raise ResultsError(
             f"{source}: corrupt or truncated subunit stream ({len(data)} bytes; "
