@@ -18,7 +18,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     for c in "$ROOT"/constraints/*.txt; do
         [ -f "$c" ] && constraint_args+=(-c "$c")
     done
-    "$VENV/bin/pip" install -q "${constraint_args[@]}" -e "$ROOT[lab,runner,dev]"
+    "$VENV/bin/pip" install -q "${constraint_args[@]}" -e "$ROOT[lab,runner,server,dev]"
     echo "$want" > "$stamp"
 fi
 export PATH="$VENV/bin:$PATH"

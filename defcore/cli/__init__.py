@@ -12,6 +12,8 @@ import click
 
 from defcore import __version__
 from defcore.cli.guideline import guideline
+from defcore.cli.server import serve, server
+from defcore.cli.upload import upload
 from defcore.errors import DefcoreError
 
 
@@ -22,6 +24,9 @@ def cli() -> None:
 
 
 cli.add_command(guideline)
+cli.add_command(server)
+cli.add_command(serve)
+cli.add_command(upload)
 
 
 def main() -> None:

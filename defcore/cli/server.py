@@ -1,0 +1,81 @@
+"""`defcore server init` and `defcore serve`: the results server and marketplace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from defcore.errors import ServerError
+
+DATABASE_HELP = (
+    "SQLAlchemy URL (sqlite:///file, postgresql://...); default: SQLite in the data dir."
+)
+
+
+@click.group()
+def server() -> None:
+    """Set up the results server's store."""
+
+
+@server.command("init")
+@click.option("--database", "database", default=None, help=DATABASE_HELP)
+@click.option("--admin", "admin_name", default="admin", show_default=True)
+def init(database: str | None, admin_name: str) -> None:
+    """Create or migrate the store; print a first foundation admin's API token."""
+    from sqlalchemy import select
+
+    from defcore.server.api import create_account
+    from defcore.server.db import (
+        make_engine,
+        migrate,
+        normalize_url,
+        session_factory,
+        transaction,
+    )
+    from defcore.server.models import User
+
+    engine = make_engine(database)
+    try:
+        before, after = migrate(engine)
+        where = normalize_url(database)
+        if before == after:
+            click.echo(f"store {where} is at revision {after}", err=True)
+        else:
+            click.echo(f"store {where} migrated from {before or 'empty'} to {after}", err=True)
+        with transaction(session_factory(engine)) as session:
+            existing = session.scalar(select(User).where(User.foundation_admin.is_(True)))
+            if existing is not None:
+                click.echo(
+                    f"foundation admin {existing.name!r} exists; its token is not shown again",
+                    err=True,
+                )
+                return
+            _user, token = create_account(session, admin_name, foundation_admin=True)
+        click.echo(f"foundation admin {admin_name!r} created; API token:", err=True)
+        click.echo(token)
+    finally:
+        engine.dispose()
+
+
+@click.command("serve")
+@click.option("--database", "database", default=None, help=DATABASE_HELP)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--guidelines",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Directory of guidelines to judge against (default: $DEFCORE_GUIDELINES).",
+)
+def serve(database: str | None, host: str, port: int, guidelines: Path | None) -> None:
+    """Run the results server: the /v1 API and the pages."""
+    try:
+        import uvicorn
+
+        from defcore.server.app import create_app
+    except ImportError as exc:
+        raise ServerError(f"the server needs the `server` extra: {exc}") from None
+    app = create_app(database, guidelines)
+    click.echo(f"serving on http://{host}:{port}/ (API at /v1, OpenAPI at /openapi.json)", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")

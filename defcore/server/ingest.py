@@ -1,0 +1,139 @@
+"""Turn an upload's body into RunResults: defcore's result JSON, RefStack JSON, or subunit.
+
+Everything here is pure: the body in, RunResults or an UploadError out, nothing stored.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from defcore.errors import DefcoreError, ResultsError
+from defcore.results.model import Outcome, RunResults, TestResult, split_test_id
+from defcore.results.refstack import parse_refstack
+from defcore.results.subunit import parse_subunit
+
+MAX_BODY_BYTES = 20 * 1024 * 1024
+MAX_TESTS = 50_000
+# A Tempest (or plugin) test id: dotted Python identifiers, optionally `[attrs]`.
+_TEST_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+class UploadError(DefcoreError):
+    """An upload the server refuses; `status` is the HTTP status that says why."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def parse_body(body: bytes, content_type: str = "") -> tuple[str, RunResults]:
+    """(format, results) of an upload body; the format is `defcore`, `refstack` or `subunit`."""
+    if not body:
+        raise UploadError("empty body: send defcore's result JSON, RefStack JSON or subunit")
+    if len(body) > MAX_BODY_BYTES:
+        raise UploadError(f"body is {len(body)} bytes; the limit is {MAX_BODY_BYTES}", 413)
+    looks_json = "json" in content_type or body.lstrip()[:1] in (b"{", b"[")
+    if not looks_json:
+        try:
+            run = parse_subunit(body, "upload")
+        except ResultsError as exc:
+            raise UploadError(f"not a subunit v2 stream: {exc}", 422) from None
+        fmt = "subunit"
+    else:
+        try:
+            data = json.loads(body)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise UploadError(f"malformed JSON: {exc}") from None
+        fmt, run = _parse_json(data)
+    _validate(run)
+    return fmt, run
+
+
+def _parse_json(data: Any) -> tuple[str, RunResults]:
+    if not isinstance(data, dict):
+        raise UploadError("JSON body must be an object (RefStack's {cpid, results} or defcore's)")
+    try:
+        if isinstance(data.get("refstack"), dict):
+            # defcore's result JSON: full outcomes when it has them, else its RefStack section.
+            section = data["refstack"]
+            if isinstance(data.get("tests"), list):
+                run = _parse_defcore_tests(data["tests"])
+                run.cpid = section.get("cpid") if isinstance(section.get("cpid"), str) else None
+            else:
+                run = parse_refstack(section, "refstack")
+            duration = section.get("duration_seconds")
+            if isinstance(duration, int | float) and not isinstance(duration, bool):
+                run.duration_seconds = float(duration)
+            return "defcore", run
+        if "results" in data:
+            return "refstack", parse_refstack(data, "body")
+    except ResultsError as exc:
+        raise UploadError(str(exc), 422) from None
+    raise UploadError(
+        "JSON body has neither 'results' (RefStack's format) nor a 'refstack' section "
+        "(defcore's result JSON)",
+        422,
+    )
+
+
+def _parse_defcore_tests(items: list[Any]) -> RunResults:
+    run = RunResults(source="upload")
+    outcomes = {o.value for o in Outcome}
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            raise UploadError(f"tests[{i}] needs a string 'name'", 422)
+        outcome = item.get("outcome", "passed")
+        if outcome not in outcomes:
+            raise UploadError(
+                f"tests[{i}]: outcome {outcome!r} is not one of {', '.join(sorted(outcomes))}",
+                422,
+            )
+        name, uuid, _ = split_test_id(item["name"])
+        given = item.get("uuid")
+        reason = item.get("reason")
+        run.add(
+            TestResult(
+                name,
+                Outcome(outcome),
+                given if isinstance(given, str) else uuid,
+                reason if isinstance(reason, str) else "",
+            )
+        )
+    return run
+
+
+def _validate(run: RunResults) -> None:
+    if not run.results:
+        raise UploadError("the upload lists no tests", 422)
+    if len(run.results) > MAX_TESTS:
+        raise UploadError(f"the upload lists {len(run.results)} tests; the limit is {MAX_TESTS}")
+    for result in run.results.values():
+        if not _TEST_NAME.match(result.name):
+            raise UploadError(
+                f"unknown test name {result.name[:200]!r}: not a dotted Tempest test id", 422
+            )
+        if result.uuid is not None and not _UUID.match(result.uuid):
+            raise UploadError(f"test {result.name}: uuid {result.uuid[:80]!r} is not a UUID", 422)
+    if run.cpid is not None and len(run.cpid) > 200:
+        raise UploadError("cpid is longer than 200 characters", 422)
+
+
+def tests_to_json(run: RunResults) -> str:
+    return json.dumps(
+        [
+            {"name": r.name, "outcome": r.outcome.value, "uuid": r.uuid, "reason": r.reason}
+            for r in sorted(run.results.values(), key=lambda r: r.name)
+        ],
+        separators=(",", ":"),
+    )
+
+
+def run_from_json(tests_json: str, class_failures_json: str = "{}") -> RunResults:
+    run = RunResults(source="store")
+    for item in json.loads(tests_json):
+        run.add(TestResult(item["name"], Outcome(item["outcome"]), item["uuid"], item["reason"]))
+    run.class_failures = dict(json.loads(class_failures_json))
+    return run

@@ -1,0 +1,204 @@
+"""The store's tables: accounts, vendors and products, results, verifications, cached verdicts.
+
+The schema is created and changed only by the Alembic migrations in `migrations/`; a test checks
+that the migrations and these models agree on every database defcore supports.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+PRODUCT_KINDS = ("distribution", "public-cloud", "appliance")
+VENDOR_ROLES = ("admin", "member")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    foundation_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    memberships: Mapped[list[VendorMember]] = relationship(back_populates="user")
+
+
+class ApiToken(Base):
+    """An API token; only its SHA-256 is stored, so a leaked database leaks no token."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    user: Mapped[User] = relationship()
+
+
+class PublicKey(Base):
+    """A public key an account signs uploads with (RSA or Ed25519)."""
+
+    __tablename__ = "public_keys"
+    __table_args__ = (UniqueConstraint("user_id", "fingerprint"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    algorithm: Mapped[str] = mapped_column(String(20))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    openssh: Mapped[str] = mapped_column(Text)
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Vendor(Base):
+    __tablename__ = "vendors"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    members: Mapped[list[VendorMember]] = relationship(back_populates="vendor")
+    products: Mapped[list[Product]] = relationship(back_populates="vendor")
+
+
+class VendorMember(Base):
+    __tablename__ = "vendor_members"
+    __table_args__ = (UniqueConstraint("vendor_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20), default="member")
+
+    vendor: Mapped[Vendor] = relationship(back_populates="members")
+    user: Mapped[User] = relationship(back_populates="memberships")
+
+
+class Product(Base):
+    __tablename__ = "products"
+    __table_args__ = (UniqueConstraint("vendor_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(Text, default="")
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    vendor: Mapped[Vendor] = relationship(back_populates="products")
+    versions: Mapped[list[ProductVersion]] = relationship(
+        back_populates="product", order_by="ProductVersion.id"
+    )
+
+
+class ProductVersion(Base):
+    __tablename__ = "product_versions"
+    __table_args__ = (UniqueConstraint("product_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
+    version: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    product: Mapped[Product] = relationship(back_populates="versions")
+
+
+class Result(Base):
+    """One uploaded test run. Private to its uploader and vendor until made public."""
+
+    __tablename__ = "results"
+    __table_args__ = (
+        UniqueConstraint("uploader_id", "body_sha256"),
+        Index("ix_results_public_created", "public", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    uploader_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    vendor_id: Mapped[int | None] = mapped_column(ForeignKey("vendors.id"), index=True)
+    product_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("product_versions.id"), index=True
+    )
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    body_format: Mapped[str] = mapped_column(String(20))
+    cpid: Mapped[str] = mapped_column(String(200), default="")
+    duration_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    test_count: Mapped[int] = mapped_column(Integer, default=0)
+    passed_count: Mapped[int] = mapped_column(Integer, default=0)
+    # [{"name", "outcome", "uuid", "reason"}]: what RunResults needs to be rebuilt exactly.
+    tests_json: Mapped[str] = mapped_column(Text)
+    class_failures_json: Mapped[str] = mapped_column(Text, default="{}")
+    signed_key_id: Mapped[int | None] = mapped_column(
+        ForeignKey("public_keys.id", ondelete="SET NULL"), nullable=True
+    )
+    signature: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+    uploader: Mapped[User] = relationship()
+    vendor: Mapped[Vendor | None] = relationship()
+    product_version: Mapped[ProductVersion | None] = relationship()
+    verifications: Mapped[list[Verification]] = relationship(back_populates="result")
+
+
+class Verification(Base):
+    """A foundation admin's mark: this result earns this guideline's target."""
+
+    __tablename__ = "verifications"
+    __table_args__ = (UniqueConstraint("result_id", "guideline_id", "target"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    result_id: Mapped[str] = mapped_column(ForeignKey("results.id", ondelete="CASCADE"))
+    guideline_id: Mapped[str] = mapped_column(String(100))
+    target: Mapped[str] = mapped_column(String(200))
+    verified_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    result: Mapped[Result] = relationship(back_populates="verifications")
+
+
+class VerdictCache(Base):
+    """compute_verdict's answer for a result, a guideline and a target, computed once."""
+
+    __tablename__ = "verdict_cache"
+
+    result_id: Mapped[str] = mapped_column(
+        ForeignKey("results.id", ondelete="CASCADE"), primary_key=True
+    )
+    guideline_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    target: Mapped[str] = mapped_column(String(200), primary_key=True)
+    passed: Mapped[bool] = mapped_column(Boolean)
+    verdict_json: Mapped[str] = mapped_column(Text)
+    computed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -1,0 +1,361 @@
+"""Server-rendered pages: results, marketplace, heat map, API usage report, guidelines.
+
+Pages read only what the visitor may read (the same access rules as the API) and take every
+verdict from the server's cache; nothing is computed in the browser.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import jinja2
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from defcore.errors import DefcoreError
+from defcore.guidelines.diff import diff as diff_guidelines
+from defcore.guidelines.render import render as render_guideline
+from defcore.server.access import (
+    Principal,
+    principal_for_token,
+    readable_products,
+    readable_results,
+)
+from defcore.server.models import Product, ProductVersion, Result, Vendor, Verification
+from defcore.server.service import readable_result, verdict
+from defcore.server.state import TOKEN_COOKIE, AppState
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 50
+
+_ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("defcore.server", "templates"),
+    autoescape=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    undefined=jinja2.StrictUndefined,
+)
+
+
+def _state(request: Request) -> AppState:
+    state: AppState = request.app.state.defcore
+    return state
+
+
+def page(template: str, p: Principal, code: int = 200, **context: Any) -> HTMLResponse:
+    html = _ENV.get_template(template).render(me=p.user, **context)
+    return HTMLResponse(html, status_code=code)
+
+
+def error_page(message: str, status: int) -> HTMLResponse:
+    return page("error.html", Principal(), status, message=message, status=status)
+
+
+@router.get("/")
+def index() -> Response:
+    return RedirectResponse("/marketplace", status_code=303)
+
+
+@router.get("/login")
+def login_form(request: Request) -> Response:
+    with _state(request).tx(request) as (_session, p):
+        return page("login.html", p, error="")
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    form = urllib.parse.parse_qs((await request.body()).decode("utf-8", "replace"))
+    token = (form.get("token") or [""])[0].strip()
+    state = _state(request)
+    with state.sessions() as session:
+        p = principal_for_token(session, token) if token else None
+        if p is None or p.user is None:
+            return page("login.html", Principal(), 401, error="That token is not valid.")
+    response = RedirectResponse("/results", status_code=303)
+    response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict")
+    return response
+
+
+@router.post("/logout")
+def logout() -> Response:
+    response = RedirectResponse("/marketplace", status_code=303)
+    response.delete_cookie(TOKEN_COOKIE)
+    return response
+
+
+# -- results ------------------------------------------------------------------------------------
+
+
+@router.get("/results")
+def results_page(
+    request: Request,
+    vendor: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    product: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    verified: Annotated[str, Query(max_length=100)] = "",
+    signed: Annotated[str, Query(pattern="^(|yes|no)$")] = "",
+    page_no: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
+) -> Response:
+    with _state(request).tx(request) as (session, p):
+        query = select(Result).where(readable_results(p))
+        if vendor is not None:
+            query = query.where(Result.vendor_id == vendor)
+        if product is not None:
+            query = query.join(ProductVersion).where(ProductVersion.product_id == product)
+        if verified:
+            query = query.where(
+                Result.id.in_(
+                    select(Verification.result_id).where(Verification.guideline_id == verified)
+                )
+            )
+        if signed == "yes":
+            query = query.where(Result.signed_key_id.is_not(None))
+        elif signed == "no":
+            query = query.where(Result.signed_key_id.is_(None))
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = session.scalars(
+            query.options(
+                selectinload(Result.verifications),
+                selectinload(Result.uploader),
+                selectinload(Result.product_version).selectinload(ProductVersion.product),
+            )
+            .order_by(Result.created_at.desc(), Result.id)
+            .limit(PAGE_SIZE)
+            .offset((page_no - 1) * PAGE_SIZE)
+        ).all()
+        vendors = session.scalars(select(Vendor).order_by(Vendor.name)).all()
+        products = session.scalars(
+            select(Product).where(readable_products(p)).order_by(Product.name)
+        ).all()
+        guideline_ids = sorted(
+            set(session.scalars(select(Verification.guideline_id).distinct())), reverse=True
+        )
+        filters = {"vendor": vendor, "product": product, "verified": verified, "signed": signed}
+        pages = max(1, -(-total // PAGE_SIZE))
+        return page(
+            "results.html",
+            p,
+            results=rows,
+            total=total,
+            vendors=vendors,
+            products=products,
+            guideline_ids=guideline_ids,
+            filters=filters,
+            page_no=page_no,
+            pages=pages,
+            link=lambda **change: (
+                "/results?"
+                + urllib.parse.urlencode(
+                    {k: v for k, v in {**filters, "page": page_no, **change}.items() if v}
+                )
+            ),
+        )
+
+
+@router.get("/results/{result_id}")
+def result_page(
+    request: Request,
+    result_id: str,
+    guideline: Annotated[str, Query(max_length=100)] = "",
+    target: Annotated[str, Query(max_length=200)] = "",
+) -> Response:
+    state = _state(request)
+    with state.tx(request) as (session, p):
+        result = readable_result(session, p, result_id)
+        gid = guideline or (
+            result.verifications[0].guideline_id
+            if result.verifications
+            else state.registry.newest()
+        )
+        if gid is None:
+            return error_page("this server has no guidelines to judge results against", 404)
+        g = state.registry.get(gid)
+        summary = []
+        for name in [*g.platforms, *g.add_ons]:
+            answer = verdict(session, state.registry, result, gid, name)
+            summary.append((name, answer["passed"], answer))
+        chosen = None
+        if target:
+            chosen = verdict(session, state.registry, result, gid, target)
+        elif summary:
+            chosen = next((a for _, ok, a in summary if ok), summary[0][2])
+        return page(
+            "result.html",
+            p,
+            result=result,
+            guideline=gid,
+            guideline_ids=state.registry.ids(),
+            summary=summary,
+            verdict=chosen,
+        )
+
+
+# -- marketplace, heat map, usage ---------------------------------------------------------------
+
+
+@dataclass
+class ProductCard:
+    product: Product
+    badges: list[str]
+
+
+@router.get("/marketplace")
+def marketplace(request: Request) -> Response:
+    with _state(request).tx(request) as (session, p):
+        products = session.scalars(
+            select(Product)
+            .where(Product.public.is_(True))
+            .options(selectinload(Product.vendor), selectinload(Product.versions))
+            .order_by(Product.name)
+        ).all()
+        rows = session.execute(
+            select(ProductVersion.product_id, Verification.target, Verification.guideline_id)
+            .join(Result, Result.product_version_id == ProductVersion.id)
+            .join(Verification, Verification.result_id == Result.id)
+            .distinct()
+        ).all()
+        badges: dict[int, set[str]] = {}
+        for product_id, target, guideline_id in rows:
+            badges.setdefault(product_id, set()).add(f"{target} {guideline_id}")
+        cards = [
+            ProductCard(x, sorted(badges.get(x.id, set()), key=_badge_order)) for x in products
+        ]
+        return page("marketplace.html", p, cards=cards)
+
+
+def _badge_order(badge: str) -> tuple[str, str]:
+    target, _, guideline = badge.rpartition(" ")
+    return (_invert(guideline), target)
+
+
+def _invert(text: str) -> str:
+    return "".join(chr(0x10FFFF - ord(c)) for c in text)  # newest guideline first
+
+
+def _evidence(session: Session, p: Principal) -> list[tuple[Product, Result]]:
+    """Each visible product with its newest result the visitor may read."""
+    products = session.scalars(
+        select(Product)
+        .where(readable_products(p))
+        .options(selectinload(Product.vendor))
+        .order_by(Product.name)
+    ).all()
+    out = []
+    for product in products:
+        result = session.scalar(
+            select(Result)
+            .join(ProductVersion, Result.product_version_id == ProductVersion.id)
+            .where(ProductVersion.product_id == product.id)
+            .where(or_(readable_results(p), Result.verifications.any()))
+            .order_by(Result.created_at.desc())
+            .limit(1)
+        )
+        if result is not None:
+            out.append((product, result))
+    return out
+
+
+def _matrix(
+    request: Request, guideline: str, target: str
+) -> tuple[Principal, str, str, list[str], list[tuple[Product, dict[str, bool]]]]:
+    state = _state(request)
+    with state.tx(request) as (session, p):
+        gid = guideline or state.registry.newest() or ""
+        g, resolved = state.registry.target(gid, target)
+        capabilities: list[str] = []
+        for component in resolved.components:
+            for status, name in component.all_capabilities():
+                if str(status) == "required" and name not in capabilities:
+                    capabilities.append(name)
+        columns = []
+        for product, result in _evidence(session, p):
+            answer = verdict(session, state.registry, result, gid, resolved.name)
+            cells = {
+                cap["name"]: bool(cap["passed"])
+                for comp in answer["components"]
+                for cap in comp["capabilities"]
+            }
+            columns.append((product, cells))
+        del g
+        return p, gid, resolved.name, capabilities, columns
+
+
+@router.get("/heatmap")
+def heatmap(
+    request: Request,
+    guideline: Annotated[str, Query(max_length=100)] = "",
+    target: Annotated[str, Query(max_length=200)] = "OpenStack Powered Platform",
+) -> Response:
+    p, gid, target_name, capabilities, columns = _matrix(request, guideline, target)
+    return page(
+        "heatmap.html",
+        p,
+        guideline=gid,
+        target=target_name,
+        capabilities=capabilities,
+        columns=columns,
+        guideline_ids=_state(request).registry.platform_ids(),
+    )
+
+
+@router.get("/usage")
+def usage(
+    request: Request,
+    guideline: Annotated[str, Query(max_length=100)] = "",
+    target: Annotated[str, Query(max_length=200)] = "OpenStack Powered Platform",
+) -> Response:
+    p, gid, target_name, capabilities, columns = _matrix(request, guideline, target)
+    rows = []
+    for cap in capabilities:
+        judged = [cells[cap] for _, cells in columns if cap in cells]
+        passing = sum(judged)
+        share = passing / len(judged) if judged else 0.0
+        rows.append((cap, passing, len(judged), share))
+    rows.sort(key=lambda r: (-r[3], r[0]))
+    return page(
+        "usage.html",
+        p,
+        guideline=gid,
+        target=target_name,
+        rows=rows,
+        products=len(columns),
+        guideline_ids=_state(request).registry.platform_ids(),
+    )
+
+
+# -- guidelines ---------------------------------------------------------------------------------
+
+
+@router.get("/guidelines")
+def guidelines(request: Request) -> Response:
+    state = _state(request)
+    with state.tx(request) as (_session, p):
+        return page("guidelines.html", p, ids=state.registry.ids())
+
+
+@router.get("/guidelines/diff")
+def guideline_diff(
+    request: Request,
+    old: Annotated[str, Query(max_length=100)] = "",
+    new: Annotated[str, Query(max_length=100)] = "",
+) -> Response:
+    state = _state(request)
+    with state.tx(request) as (_session, p):
+        ids = state.registry.platform_ids()
+        new = new or (ids[0] if ids else "")
+        old = old or (ids[1] if len(ids) > 1 else new)
+        changes = diff_guidelines(state.registry.get(old), state.registry.get(new))
+        return page("diff.html", p, old=old, new=new, changes=changes, ids=state.registry.ids())
+
+
+@router.get("/guidelines/{guideline_id}")
+def guideline_page(request: Request, guideline_id: str) -> Response:
+    state = _state(request)
+    try:
+        g = state.registry.get(guideline_id)
+    except DefcoreError as exc:
+        return error_page(str(exc), 404)
+    return HTMLResponse(render_guideline(g, "html"))

@@ -1,0 +1,176 @@
+"""The API's request and response bodies (and so the OpenAPI document's schemas)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+MAX_DB_INT = 2_147_483_647
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_no_nul)]
+Text = Annotated[str, Field(max_length=10_000), AfterValidator(_no_nul)]
+DbId = Annotated[int, Field(ge=1, le=MAX_DB_INT)]
+ProductKind = Literal["distribution", "public-cloud", "appliance"]
+Role = Literal["admin", "member"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorOut(BaseModel):
+    detail: str
+
+
+class UploadOut(BaseModel):
+    id: str
+    created: bool
+    url: str
+
+
+class VerificationOut(BaseModel):
+    guideline: str
+    target: str
+    verified_at: datetime
+
+
+class ResultOut(BaseModel):
+    id: str
+    public: bool
+    format: str
+    cpid: str
+    duration_seconds: float | None
+    test_count: int
+    passed_count: int
+    created_at: datetime
+    uploader: str
+    vendor_id: int | None
+    product_version_id: int | None
+    signed: bool
+    verifications: list[VerificationOut]
+
+
+class ResultList(BaseModel):
+    results: list[ResultOut]
+    total: int
+
+
+class ResultPatch(Strict):
+    public: bool | None = None
+    product_version_id: DbId | None = None
+
+
+class VerifyIn(Strict):
+    guideline: Name
+    target: Name
+
+
+class UserIn(Strict):
+    name: Name
+    foundation_admin: bool = False
+
+
+class UserCreated(BaseModel):
+    id: int
+    name: str
+    token: str
+
+
+class Membership(BaseModel):
+    vendor_id: int
+    vendor: str
+    role: str
+
+
+class MeOut(BaseModel):
+    id: int
+    name: str
+    foundation_admin: bool
+    vendors: list[Membership]
+
+
+class KeyIn(Strict):
+    public_key: Annotated[str, Field(min_length=1, max_length=20_000), AfterValidator(_no_nul)]
+    label: Annotated[str, Field(max_length=200), AfterValidator(_no_nul)] = ""
+
+
+class KeyOut(BaseModel):
+    id: int
+    algorithm: str
+    fingerprint: str
+    label: str
+
+
+class VendorIn(Strict):
+    name: Name
+
+
+class VendorOut(BaseModel):
+    id: int
+    name: str
+
+
+class MemberIn(Strict):
+    user_id: DbId
+    role: Role = "member"
+
+
+class MemberOut(BaseModel):
+    user_id: int
+    user: str
+    role: str
+
+
+class VersionIn(Strict):
+    version: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_no_nul)]
+
+
+class VersionOut(BaseModel):
+    id: int
+    version: str
+
+
+class ProductIn(Strict):
+    name: Name
+    kind: ProductKind
+    description: Text = ""
+    public: bool = False
+
+
+class ProductPatch(Strict):
+    description: Text | None = None
+    public: bool | None = None
+
+
+class ProductOut(BaseModel):
+    id: int
+    vendor_id: int
+    vendor: str
+    name: str
+    kind: str
+    description: str
+    public: bool
+    versions: list[VersionOut]
+
+
+class VerdictOut(BaseModel):
+    """compute_verdict's answer (`Verdict.as_dict()`), as stored in the verdict cache."""
+
+    model_config = ConfigDict(extra="allow")
+
+    guideline: str
+    target: str
+    target_kind: str
+    passed: bool
+    required_tests: int
+    required_tests_passed: int
+    components: list[dict[str, Any]]

@@ -1,0 +1,45 @@
+"""What one running server holds: the engine, the guideline registry, the request transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.requests import Request
+
+from defcore.errors import DefcoreError
+from defcore.server.access import Principal, principal_for_token
+from defcore.server.guidelines import GuidelineRegistry
+
+TOKEN_COOKIE = "defcore_token"
+
+
+class Unauthorized(DefcoreError):
+    """No token, or a token the server does not know."""
+
+
+def request_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip() or None
+    return request.cookies.get(TOKEN_COOKIE) or None
+
+
+@dataclass
+class AppState:
+    engine: Engine
+    sessions: sessionmaker[Session]
+    registry: GuidelineRegistry
+    database_url: str
+
+    @contextmanager
+    def tx(self, request: Request) -> Iterator[tuple[Session, Principal]]:
+        """One transaction for the request, with the principal its token names."""
+        with self.sessions() as session, session.begin():
+            principal = principal_for_token(session, request_token(request))
+            if principal is None:
+                raise Unauthorized("the API token is not valid (unknown or revoked)")
+            yield session, principal
