@@ -8,6 +8,7 @@ DEFCORE_TEST_POSTGRES_URL to use a running server instead.
 
 from __future__ import annotations
 
+import functools
 import glob
 import os
 import shutil
@@ -27,7 +28,7 @@ import pytest
 import uvicorn
 from sqlalchemy import Engine
 
-from defcore.guidelines.sources import load
+from defcore.guidelines.loader import load_file
 from defcore.guidelines.targets import resolve_target
 from defcore.server.api import create_account
 from defcore.server.app import create_app
@@ -116,8 +117,20 @@ def postgres() -> Iterator[PostgresCluster]:
     )
     options = f"-c listen_addresses=127.0.0.1 -p {port} -k {base} -c fsync=off"
     subprocess.run(
-        [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(base / "log")]
-        + ["-o", options, "-w", "-t", "60", "start"],
+        [
+            *prefix,
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(base / "log"),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        ],
         check=True,
         capture_output=True,
     )
@@ -278,9 +291,18 @@ def live(request: pytest.FixtureRequest) -> Iterator[Live]:
 # -- result bodies ------------------------------------------------------------------------------
 
 
+@functools.cache
+def _storage_tests() -> tuple[tuple[str, str | None], ...]:
+    return tuple(_collect_storage_tests())
+
+
 def storage_tests() -> list[tuple[str, str | None]]:
+    return list(_storage_tests())
+
+
+def _collect_storage_tests() -> list[tuple[str, str | None]]:
     """The 58 tests OpenStack Powered Storage 2020.06 requires: (name, idempotent id)."""
-    guideline = load("2020.06")
+    guideline = load_file(_interop_dir() / "2020.06.json")
     target = resolve_target(guideline, "OpenStack Powered Storage")
     seen: dict[str, str | None] = {}
     for selected in guideline.tests_for(target):

@@ -62,16 +62,33 @@ def test_signed_lab_run_shows_as_storage_2020_06_pass(live: Live, tmp_path: Path
     runner = CliRunner()
     up = runner.invoke(
         cli,
-        ["upload", str(run), "--server", live.url, "--token", vendor_admin.token]
-        + ["--sign", str(key_path)],
+        [
+            "upload",
+            str(run),
+            "--server",
+            live.url,
+            "--token",
+            vendor_admin.token,
+            "--sign",
+            str(key_path),
+        ],
     )
     assert up.exit_code == 0, up.output
     result_id = up.stdout.strip()
 
     judged = runner.invoke(
         verdict,
-        [result_id, "--server", live.url, "--token", vendor_admin.token]
-        + ["--guideline", "2020.06", "--target", "OpenStack Powered Storage"],
+        [
+            result_id,
+            "--server",
+            live.url,
+            "--token",
+            vendor_admin.token,
+            "--guideline",
+            "2020.06",
+            "--target",
+            "OpenStack Powered Storage",
+        ],
     )
     assert judged.exit_code == 0, judged.output
     assert "OpenStack Powered Storage 2020.06: PASS (58/58" in judged.stdout
@@ -104,8 +121,16 @@ def test_signed_lab_run_shows_as_storage_2020_06_pass(live: Live, tmp_path: Path
     (run / "result.json").write_bytes(body.replace(b"lab-", b"lab2"))
     refused = runner.invoke(
         cli,
-        ["upload", str(run), "--server", live.url, "--token", vendor_admin.token]
-        + ["--sign", str(stranger)],
+        [
+            "upload",
+            str(run),
+            "--server",
+            live.url,
+            "--token",
+            vendor_admin.token,
+            "--sign",
+            str(stranger),
+        ],
     )
     assert refused.exit_code != 0
     assert "is not registered to account" in str(refused.exception) + refused.output
@@ -158,8 +183,7 @@ def test_server_init_then_serve(database_url: str) -> None:
 
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "defcore", "serve", "--database", database_url]
-        + ["--port", str(port)],
+        [sys.executable, "-m", "defcore", "serve", "--database", database_url, "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
