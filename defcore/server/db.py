@@ -58,6 +58,9 @@ def make_engine(url: str | None) -> Engine:
         raise ServerError(f"database URL {url!r}: {exc}") from None
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        # pysqlite opens transactions lazily and not for SAVEPOINT; let SQLAlchemy say BEGIN
+        # itself so that a request's transaction (and its savepoints) are real ones.
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
     return engine
 
 
@@ -67,6 +70,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    dbapi_connection.isolation_level = None
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

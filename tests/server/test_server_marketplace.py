@@ -1,0 +1,211 @@
+"""Accounts, products, verification, the verdict cache and the pages, over real HTTP."""
+
+from __future__ import annotations
+
+import uuid
+
+from server_support import Live, refstack_body, storage_tests
+from sqlalchemy import select, text
+
+from defcore.server.models import ApiToken, VerdictCache
+
+
+def test_tokens_are_hashed_at_rest(live: Live) -> None:
+    user = live.user()
+    with live.engine.connect() as conn:
+        stored = list(conn.scalars(select(ApiToken.token_hash)))
+        dump = " ".join(str(row) for row in conn.execute(text("SELECT * FROM api_tokens")))
+    assert user.token not in dump
+    assert all(len(h) == 64 for h in stored)
+    assert live.call("GET", "/v1/me", user.token).json()["name"] == user.name
+
+
+def test_roles(live: Live) -> None:
+    vendor_id, vendor_admin = live.vendor()
+    member = live.user()
+    plain = live.user()
+    # only foundation admins create accounts and vendors
+    assert (
+        live.call("POST", "/v1/vendors", vendor_admin.token, json={"name": "x"}).status_code == 403
+    )
+    # a vendor admin adds members; a member cannot add products or members
+    r = live.call(
+        "POST", f"/v1/vendors/{vendor_id}/members", vendor_admin.token, json={"user_id": member.id}
+    )
+    assert r.status_code == 201 and r.json()["role"] == "member"
+    body = {"name": "Nope", "kind": "appliance"}
+    assert (
+        live.call("POST", f"/v1/vendors/{vendor_id}/products", member.token, json=body).status_code
+        == 403
+    )
+    body2 = {"user_id": plain.id}
+    assert (
+        live.call("POST", f"/v1/vendors/{vendor_id}/members", member.token, json=body2).status_code
+        == 403
+    )
+    me = live.call("GET", "/v1/me", member.token).json()
+    assert me["vendors"] == [
+        {"vendor_id": vendor_id, "vendor": me["vendors"][0]["vendor"], "role": "member"}
+    ]
+    # a member's upload belongs to the vendor: the vendor admin reads it, a stranger does not
+    r = live.upload(refstack_body(storage_tests(), salt=uuid.uuid4().hex), member.token)
+    result_id = r.json()["id"]
+    assert live.call("GET", f"/v1/results/{result_id}", vendor_admin.token).status_code == 200
+    assert live.call("GET", f"/v1/results/{result_id}", plain.token).status_code == 404
+    assert live.call("GET", f"/v1/results/{result_id}").status_code == 404
+    # made public, everyone reads it, signed in or not
+    r = live.call("PATCH", f"/v1/results/{result_id}", vendor_admin.token, json={"public": True})
+    assert r.status_code == 200 and r.json()["public"] is True
+    assert live.call("GET", f"/v1/results/{result_id}").status_code == 200
+    # but only the uploader, the vendor's admins and foundation admins may change it
+    assert (
+        live.call(
+            "PATCH", f"/v1/results/{result_id}", plain.token, json={"public": False}
+        ).status_code
+        == 403
+    )
+
+
+def test_products_versions_verification_and_badge(live: Live) -> None:
+    vendor_id, vendor_admin = live.vendor("acme")
+    products = {}
+    for kind in ("distribution", "public-cloud", "appliance"):
+        products[kind] = live.product(vendor_id, vendor_admin.token, public=True, kind=kind)
+    product_id, version_id = products["public-cloud"]
+    r = live.upload(refstack_body(storage_tests(), salt=uuid.uuid4().hex), vendor_admin.token)
+    result_id = r.json()["id"]
+    body = {"guideline": "2020.06", "target": "storage"}
+    # not yet tied to a product version: cannot be verified
+    r = live.call("POST", f"/v1/results/{result_id}/verifications", live.admin.token, json=body)
+    assert r.status_code == 409 and "product version" in r.json()["detail"]
+    r = live.call(
+        "PATCH",
+        f"/v1/results/{result_id}",
+        vendor_admin.token,
+        json={"product_version_id": version_id},
+    )
+    assert r.status_code == 200 and r.json()["product_version_id"] == version_id
+    # a vendor admin may not verify; the foundation admin may
+    r = live.call("POST", f"/v1/results/{result_id}/verifications", vendor_admin.token, json=body)
+    assert r.status_code == 403
+    r = live.call("POST", f"/v1/results/{result_id}/verifications", live.admin.token, json=body)
+    assert r.status_code == 201, r.text
+    assert r.json()["target"] == "OpenStack Powered Storage"
+    # a result that fails the platform is not verified for it
+    platform = {"guideline": "2020.06", "target": "platform"}
+    r = live.call("POST", f"/v1/results/{result_id}/verifications", live.admin.token, json=platform)
+    assert r.status_code == 409 and "does not pass" in r.json()["detail"]
+    r = live.call("GET", f"/v1/results/{result_id}/verdict", vendor_admin.token, params=platform)
+    assert r.status_code == 200 and r.json()["passed"] is False
+    # the verdicts are cached by result, guideline and target
+    with live.engine.connect() as conn:
+        cached = {
+            (row.guideline_id, row.target, row.passed)
+            for row in conn.execute(select(VerdictCache).where(VerdictCache.result_id == result_id))
+        }
+    assert ("2020.06", "OpenStack Powered Storage", True) in cached
+    assert ("2020.06", "OpenStack Powered Platform", False) in cached
+    # the marketplace lists every public product, with the badge on the verified one
+    name = live.call("GET", f"/v1/products/{product_id}").json()["name"]
+    page = live.call("GET", "/marketplace").text
+    for pid, _ in products.values():
+        assert live.call("GET", f"/v1/products/{pid}").json()["name"] in page
+    card = page.split(f'data-product="{name}"')[1].split("</div>")[0]
+    assert "OpenStack Powered Storage 2020.06" in card
+    # the verified result is listed under its filter
+    listing = live.call("GET", "/results", live.admin.token, params={"verified": "2020.06"}).text
+    assert result_id[:8] in listing
+
+
+def test_result_page_shows_capabilities_and_reasons(live: Live) -> None:
+    user = live.user()
+    tests = storage_tests()
+    r = live.upload(refstack_body(tests[1:], salt=uuid.uuid4().hex), user.token)
+    result_id = r.json()["id"]
+    page = live.call(
+        "GET",
+        f"/results/{result_id}",
+        user.token,
+        params={"guideline": "2020.06", "target": "storage"},
+    ).text
+    assert 'OpenStack Powered Storage 2020.06: <span class="fail">FAIL</span>' in page
+    assert tests[0][0] in page
+    assert "not in the results" in page
+    assert "objectstore-" in page  # capability names
+    assert (
+        live.call("GET", f"/results/{result_id}", params={"guideline": "9999.99"}).status_code
+        == 404
+    )
+
+
+def test_results_list_filters(live: Live) -> None:
+    vendor_id, vendor_admin = live.vendor()
+    _, version_id = live.product(vendor_id, vendor_admin.token)
+    ids = []
+    for _ in range(3):
+        r = live.upload(refstack_body(storage_tests(), salt=uuid.uuid4().hex), vendor_admin.token)
+        ids.append(r.json()["id"])
+    live.call(
+        "PATCH",
+        f"/v1/results/{ids[0]}",
+        vendor_admin.token,
+        json={"product_version_id": version_id},
+    )
+    all_page = live.call("GET", "/results", vendor_admin.token, params={"vendor": vendor_id}).text
+    assert all(i[:8] in all_page for i in ids)
+    product_id = live.call(
+        "GET", "/v1/products", vendor_admin.token, params={"vendor_id": vendor_id}
+    ).json()[0]["id"]
+    one = live.call("GET", "/results", vendor_admin.token, params={"product": product_id}).text
+    assert ids[0][:8] in one and ids[1][:8] not in one
+    unsigned = live.call(
+        "GET", "/results", vendor_admin.token, params={"signed": "yes", "vendor": vendor_id}
+    ).text
+    assert ids[0][:8] not in unsigned
+    api = live.call(
+        "GET", "/v1/results", vendor_admin.token, params={"vendor_id": vendor_id}
+    ).json()
+    assert api["total"] == 3
+
+
+def test_heatmap_and_usage_report(live: Live) -> None:
+    vendor_id, vendor_admin = live.vendor("heat")
+    tests = storage_tests()
+    names = []
+    for passed in (tests, tests[1:]):
+        product_id, version_id = live.product(vendor_id, vendor_admin.token, public=True)
+        names.append(live.call("GET", f"/v1/products/{product_id}").json()["name"])
+        r = live.upload(refstack_body(passed, salt=uuid.uuid4().hex), vendor_admin.token)
+        result_id = r.json()["id"]
+        live.call(
+            "PATCH",
+            f"/v1/results/{result_id}",
+            vendor_admin.token,
+            json={"product_version_id": version_id, "public": True},
+        )
+    params = {"guideline": "2020.06", "target": "storage"}
+    heat = live.call("GET", "/heatmap", params=params).text
+    assert all(n in heat for n in names)
+    assert 'data-state="fail"' in heat and 'data-state="pass"' in heat
+    usage = live.call("GET", "/usage", params=params).text
+    assert "Widely Deployed" in usage
+    assert "objectstore-" in usage
+
+
+def test_guideline_pages(live: Live) -> None:
+    assert "2020.06" in live.call("GET", "/guidelines").text
+    page = live.call("GET", "/guidelines/2020.06")
+    assert page.status_code == 200 and "OpenStack Powered Storage" in page.text
+    diff = live.call("GET", "/guidelines/diff", params={"old": "2019.11", "new": "2020.06"})
+    assert diff.status_code == 200 and "Changes from 2019.11 to 2020.06" in diff.text
+    assert live.call("GET", "/guidelines/../etc/passwd").status_code == 404
+    assert live.call("GET", "/guidelines/nope").status_code == 404
+
+
+def test_login_sets_a_cookie_for_pages(live: Live) -> None:
+    user = live.user()
+    r = live.upload(refstack_body(storage_tests(), salt=uuid.uuid4().hex), user.token)
+    with live.client() as client:
+        assert client.post("/login", content="token=wrong").status_code == 401
+        r2 = client.post("/login", content=f"token={user.token}", follow_redirects=True)
+        assert r2.status_code == 200 and r.json()["id"][:8] in r2.text
