@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi import Path as PathParam
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from starlette.concurrency import run_in_threadpool
 
 from defcore.server import schemas as s
@@ -203,9 +203,15 @@ def list_results(
             query = query.join(ProductVersion).where(ProductVersion.product_id == product_id)
         if public is not None:
             query = query.where(Result.public == public)
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        total = session.scalar(query.with_only_columns(func.count(Result.id))) or 0
         rows = session.scalars(
-            query.order_by(Result.created_at.desc(), Result.id).limit(limit).offset(offset)
+            query.options(
+                selectinload(Result.uploader),
+                selectinload(Result.verifications),
+            )
+            .order_by(Result.created_at.desc(), Result.id)
+            .limit(limit)
+            .offset(offset)
         ).all()
         return s.ResultList(results=[_result_out(r) for r in rows], total=total)
 

@@ -58,9 +58,11 @@ def make_engine(url: str | None) -> Engine:
         raise ServerError(f"database URL {url!r}: {exc}") from None
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-        # pysqlite opens transactions lazily and not for SAVEPOINT; let SQLAlchemy say BEGIN
-        # itself so that a request's transaction (and its savepoints) are real ones.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        # pysqlite opens transactions lazily and not for SAVEPOINT; say BEGIN ourselves so that
+        # a request's transaction (and its savepoints) are real ones. IMMEDIATE takes the write
+        # lock up front: a deferred transaction that reads and then writes while another writer
+        # commits fails at once with "database is locked" instead of waiting its turn.
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
     return engine
 
 

@@ -143,11 +143,13 @@ class Result(Base):
     __table_args__ = (
         UniqueConstraint("uploader_id", "body_sha256"),
         Index("ix_results_public_created", "public", "created_at"),
+        Index("ix_results_uploader_created", "uploader_id", "created_at"),
+        Index("ix_results_vendor_created", "vendor_id", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    uploader_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    vendor_id: Mapped[int | None] = mapped_column(ForeignKey("vendors.id"), index=True)
+    uploader_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    vendor_id: Mapped[int | None] = mapped_column(ForeignKey("vendors.id"))
     product_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("product_versions.id"), index=True
     )
@@ -158,9 +160,6 @@ class Result(Base):
     duration_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
     test_count: Mapped[int] = mapped_column(Integer, default=0)
     passed_count: Mapped[int] = mapped_column(Integer, default=0)
-    # [{"name", "outcome", "uuid", "reason"}]: what RunResults needs to be rebuilt exactly.
-    tests_json: Mapped[str] = mapped_column(Text)
-    class_failures_json: Mapped[str] = mapped_column(Text, default="{}")
     signed_key_id: Mapped[int | None] = mapped_column(
         ForeignKey("public_keys.id", ondelete="SET NULL"), nullable=True
     )
@@ -171,6 +170,19 @@ class Result(Base):
     vendor: Mapped[Vendor | None] = relationship()
     product_version: Mapped[ProductVersion | None] = relationship()
     verifications: Mapped[list[Verification]] = relationship(back_populates="result")
+
+
+class ResultTests(Base):
+    """A result's test outcomes, apart from the result's row so that listings stay small."""
+
+    __tablename__ = "result_tests"
+
+    result_id: Mapped[str] = mapped_column(
+        ForeignKey("results.id", ondelete="CASCADE"), primary_key=True
+    )
+    # [{"name", "outcome", "uuid", "reason"}]: what RunResults needs to be rebuilt exactly.
+    tests_json: Mapped[str] = mapped_column(Text)
+    class_failures_json: Mapped[str] = mapped_column(Text, default="{}")
 
 
 class Verification(Base):

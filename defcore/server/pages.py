@@ -115,7 +115,7 @@ def results_page(
             query = query.where(Result.signed_key_id.is_not(None))
         elif signed == "no":
             query = query.where(Result.signed_key_id.is_(None))
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        total = session.scalar(query.with_only_columns(func.count(Result.id))) or 0
         rows = session.scalars(
             query.options(
                 selectinload(Result.verifications),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -16,6 +16,12 @@ def _no_nul(value: str) -> str:
     return value
 
 
+def _utc(value: datetime) -> datetime:
+    # The store keeps naive UTC; the API says so (RFC 3339 needs the offset).
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
 Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_no_nul)]
 Text = Annotated[str, Field(max_length=10_000), AfterValidator(_no_nul)]
 DbId = Annotated[int, Field(ge=1, le=MAX_DB_INT)]
@@ -40,7 +46,7 @@ class UploadOut(BaseModel):
 class VerificationOut(BaseModel):
     guideline: str
     target: str
-    verified_at: datetime
+    verified_at: UtcDatetime
 
 
 class ResultOut(BaseModel):
@@ -51,7 +57,7 @@ class ResultOut(BaseModel):
     duration_seconds: float | None
     test_count: int
     passed_count: int
-    created_at: datetime
+    created_at: UtcDatetime
     uploader: str
     vendor_id: int | None
     product_version_id: int | None

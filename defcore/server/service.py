@@ -27,6 +27,7 @@ from defcore.server.models import (
     ProductVersion,
     PublicKey,
     Result,
+    ResultTests,
     VerdictCache,
     Verification,
 )
@@ -99,12 +100,18 @@ def store_upload(
         duration_seconds=run.duration_seconds,
         test_count=len(run.results),
         passed_count=sum(1 for r in run.results.values() if r.passed),
-        tests_json=tests_to_json(run),
-        class_failures_json=json.dumps(run.class_failures),
         signed_key_id=key_row.id if key_row else None,
         signature=(signature or "")[:2000] if key_row else "",
     )
     session.add(result)
+    session.flush()
+    session.add(
+        ResultTests(
+            result_id=result.id,
+            tests_json=tests_to_json(run),
+            class_failures_json=json.dumps(run.class_failures),
+        )
+    )
     session.flush()
     return Upload(result, True)
 
@@ -148,7 +155,9 @@ def verdict(
     if cached is not None:
         data: dict[str, Any] = json.loads(cached.verdict_json)
         return data
-    run = run_from_json(result.tests_json, result.class_failures_json)
+    stored = session.get(ResultTests, result.id)
+    assert stored is not None
+    run = run_from_json(stored.tests_json, stored.class_failures_json)
     answer = compute_verdict(guideline, resolved, run).as_dict()
     answer["guideline"] = guideline_id
     try:
