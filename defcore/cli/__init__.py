@@ -12,6 +12,7 @@ import click
 
 from defcore import __version__
 from defcore.cli.guideline import guideline
+from defcore.cli.results import results
 from defcore.cli.server import serve, server
 from defcore.cli.upload import upload
 from defcore.errors import DefcoreError
@@ -27,6 +28,7 @@ cli.add_command(guideline)
 cli.add_command(server)
 cli.add_command(serve)
 cli.add_command(upload)
+cli.add_command(results)
 
 
 def main() -> None:
