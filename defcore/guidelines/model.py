@@ -28,7 +28,8 @@ class Status(StrEnum):
 
 STATUS_ORDER: tuple[Status, ...] = tuple(Status)
 
-_FLAG_CODE = re.compile(r"^\s*\[(D\d{3})\]")
+# Reason codes come bracketed ("[D404] ...") and, in many real files, bare ("D405 Test ...").
+_FLAG_CODE = re.compile(r"^\s*(?:\[(D\d{3})\]|(D\d{3})\b)")
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,15 @@ class Flag:
 
     @property
     def code(self) -> str | None:
-        """The committee's reason code (`D404`) when the reason starts with one."""
+        """The reason code (`D404`) the reason starts with, bracketed or not."""
         match = _FLAG_CODE.match(self.reason)
-        return match.group(1) if match else None
+        return (match.group(1) or match.group(2)) if match else None
+
+    @property
+    def code_bracketed(self) -> bool:
+        """Whether the code is in the documented `[Dnnn]` form."""
+        match = _FLAG_CODE.match(self.reason)
+        return bool(match and match.group(1))
 
 
 @dataclass(frozen=True)
