@@ -11,6 +11,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from defcore.cli.guideline_check import check, lint
 from defcore.guidelines.diff import diff
 from defcore.guidelines.model import Guideline, SelectedTest, Status, Target
 from defcore.guidelines.render import FORMATS, render
@@ -172,3 +173,7 @@ def _selected_json(s: SelectedTest) -> dict[str, Any]:
             "code": s.test.flag.code,
         },
     }
+
+
+guideline.add_command(check)
+guideline.add_command(lint)
