@@ -25,6 +25,7 @@ wrong types) followed by these, each with a stable code:
 | `flag-no-code` | warning | a flag reason without a `[Dnnn]` code |
 | `flag-code-unbracketed` | info | a reason code written `Dnnn` instead of `[Dnnn]` |
 | `own-status-mismatch` | warning | a 1.x capability's own status differs from its components' |
+| `own-status-dropped` | warning | a 1.4+ capability states a status of its own |
 | `id-missing`, `id-format`, `id-file-mismatch`, `add-on-prefix` | error | the guideline id is
   absent, malformed, differs from the file stem, or its add-on prefix names no add-on |
 | `schema-unknown`, `schema-structure` | error | an unknown schema string, or one the file's
@@ -275,7 +276,7 @@ class _Checker:
                 self.note(
                     capability_path(g, own[0]),
                     Severity.WARNING,
-                    "schema-structure",
+                    "own-status-dropped",
                     f"schema {g.schema} dropped the per-capability status, yet {len(own)} "
                     "capabilities state one",
                 )

@@ -534,7 +534,7 @@ def test_schema_1_6_both_ways() -> None:
     data.pop("cutoff_score")
     data["capabilities"]["compute-a"]["status"] = "required"
     codes = {f.code for f in _check(data)}
-    assert codes == {"cutoff-missing", "schema-structure"}
+    assert codes == {"cutoff-missing", "own-status-dropped"}
     data = copy.deepcopy(V16)
     data["capabilities"]["compute-a"]["tests"] = ["tempest.api.a.test_one"]
     assert {f.code for f in _check(data)} == {"schema-structure", "test-id-missing"}
