@@ -29,6 +29,10 @@ class _ComponentView:
     def count(self, status: str) -> int:
         return next((len(caps) for s, caps in self.by_status if s == status), 0)
 
+    @property
+    def label(self) -> str:
+        return " · ".join(f"{len(caps)} {status}" for status, caps in self.by_status)
+
 
 def _rst_heading(text: str, char: str) -> str:
     return f"{text}\n{char * len(text)}"
