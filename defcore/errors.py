@@ -44,3 +44,7 @@ class ResultsError(DefcoreError):
 
 class ServerError(DefcoreError):
     """The results server refused a request or could not be reached."""
+
+
+class SectionsError(DefcoreError):
+    """A designated-sections check cannot run: map, installation, upstream release or report."""

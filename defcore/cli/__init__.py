@@ -13,6 +13,7 @@ import click
 from defcore import __version__
 from defcore.cli.guideline import guideline
 from defcore.cli.results import results
+from defcore.cli.sections import sections
 from defcore.cli.server import serve, server
 from defcore.cli.upload import upload
 from defcore.errors import DefcoreError
@@ -29,6 +30,7 @@ cli.add_command(server)
 cli.add_command(serve)
 cli.add_command(upload)
 cli.add_command(results)
+cli.add_command(sections)
 
 
 def main() -> None:
