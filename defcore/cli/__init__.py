@@ -11,7 +11,9 @@ import sys
 import click
 
 from defcore import __version__
+from defcore.cli.deployed import deployed
 from defcore.cli.guideline import guideline
+from defcore.cli.proposal import proposal
 from defcore.cli.results import results
 from defcore.cli.sections import sections
 from defcore.cli.server import serve, server
@@ -30,6 +32,8 @@ cli.add_command(server)
 cli.add_command(serve)
 cli.add_command(upload)
 cli.add_command(results)
+cli.add_command(proposal)
+cli.add_command(deployed)
 cli.add_command(sections)
 
 

@@ -284,6 +284,7 @@ def me(request: Request) -> s.MeOut:
             id=user.id,
             name=user.name,
             foundation_admin=user.foundation_admin,
+            maintainer=user.maintainer,
             vendors=[
                 s.Membership(vendor_id=v.id, vendor=v.name, role=m.role) for m, v in memberships
             ],

@@ -9,9 +9,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from defcore import __version__
-from defcore.errors import DefcoreError, GuidelineNotFound, TargetNotFound
-from defcore.server import api, pages
+from defcore.errors import DefcoreError, GuidelineNotFound, ServerError, TargetNotFound
+from defcore.scoring.deployed import DeployedError
+from defcore.server import api, api_feedback, pages, pages_feedback
 from defcore.server.db import make_engine, normalize_url, require_current, session_factory
+from defcore.server.feedback import ProposalError
 from defcore.server.guidelines import GuidelineRegistry
 from defcore.server.ingest import UploadError
 from defcore.server.service import Conflict, Forbidden, NotFound
@@ -30,14 +32,16 @@ def status_of(exc: DefcoreError) -> int:
         return 404
     if isinstance(exc, Conflict):
         return 409
-    if isinstance(exc, TargetNotFound):
+    if isinstance(exc, TargetNotFound | ProposalError | DeployedError):
         return 422
     if isinstance(exc, SignatureError):
         return 400
     return 400
 
 
-def create_app(database_url: str | None = None, guidelines: Path | None = None) -> FastAPI:
+def create_app(
+    database_url: str | None = None, guidelines: Path | None = None, quorum: int | None = None
+) -> FastAPI:
     engine = make_engine(database_url)
     require_current(engine, database_url)
     app = FastAPI(
@@ -49,6 +53,10 @@ def create_app(database_url: str | None = None, guidelines: Path | None = None) 
     app.state.defcore = AppState(
         engine, session_factory(engine), GuidelineRegistry(guidelines), normalize_url(database_url)
     )
+    if quorum is not None:
+        if quorum < 1:
+            raise ServerError(f"quorum {quorum}: a proposal needs at least one +1")
+        app.state.defcore.quorum = quorum
 
     @app.exception_handler(DefcoreError)
     async def defcore_error(request: Request, exc: DefcoreError) -> Response:
@@ -63,5 +71,7 @@ def create_app(database_url: str | None = None, guidelines: Path | None = None) 
         return JSONResponse(body, status_code=status, headers=headers)
 
     app.include_router(api.router)
+    app.include_router(api_feedback.router)
     app.include_router(pages.router)
+    app.include_router(pages_feedback.router)
     return app

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -49,6 +50,8 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     foundation_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # A maintainer's -1 on a proposal blocks it until resolved; foundation admins grant it.
+    maintainer: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     memberships: Mapped[list[VendorMember]] = relationship(back_populates="user")
 
@@ -214,3 +217,64 @@ class VerdictCache(Base):
     passed: Mapped[bool] = mapped_column(Boolean)
     verdict_json: Mapped[str] = mapped_column(Text)
     computed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+PROPOSAL_STATES = ("open", "accepted", "withdrawn")
+EVENT_KINDS = ("created", "vote", "resolve", "state")
+
+
+class Proposal(Base):
+    """A proposed change of one capability's status or criteria in a named guideline.
+
+    `state` mirrors the newest "state" event of the proposal's audit trail (kept here so that
+    listings can filter on it); the trail in `proposal_events` is the record.
+    """
+
+    __tablename__ = "proposals"
+    __table_args__ = (Index("ix_proposals_state_created", "state", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guideline_id: Mapped[str] = mapped_column(String(100), index=True)
+    capability: Mapped[str] = mapped_column(String(200))
+    # {"status": "required"} or {"criteria": {"deployed": true}}
+    change_json: Mapped[str] = mapped_column(Text)
+    # The capability as the guideline has it when proposed: {"status", "achievements"}
+    current_json: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(String(200))
+    public: Mapped[bool] = mapped_column(Boolean, default=True)
+    quorum: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(20), default="open")
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    author: Mapped[User] = relationship()
+
+
+class ProposalEvent(Base):
+    """One entry of a proposal's audit trail: append-only.
+
+    Triggers made by the migration refuse UPDATE and DELETE on both databases; `seq` numbers a
+    proposal's events 1, 2, ... (unique, so two concurrent appends cannot both take the same
+    place), and `digest` chains each event to the one before it (SHA-256 over the previous
+    digest and the event's content), so that a trail edited behind the server's back shows.
+    """
+
+    __tablename__ = "proposal_events"
+    __table_args__ = (UniqueConstraint("proposal_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # the actor's maintainer role when the event was recorded
+    maintainer: Mapped[bool] = mapped_column(Boolean)
+    vote: Mapped[int | None] = mapped_column(Integer, nullable=True)  # +1 or -1
+    ref_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the vote resolved
+    state_from: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    state_to: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    digest: Mapped[str] = mapped_column(String(64))
+
+    actor: Mapped[User] = relationship()

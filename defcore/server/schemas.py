@@ -102,6 +102,7 @@ class MeOut(BaseModel):
     name: str
     foundation_admin: bool
     vendors: list[Membership]
+    maintainer: bool = False
 
 
 class KeyIn(Strict):
@@ -180,3 +181,140 @@ class VerdictOut(BaseModel):
     required_tests: int
     required_tests_passed: int
     components: list[dict[str, Any]]
+
+
+# -- feedback: proposals and votes ----------------------------------------------------------
+
+Comment = Annotated[str, Field(max_length=10_000), AfterValidator(_no_nul)]
+NeededComment = Annotated[str, Field(min_length=1, max_length=10_000), AfterValidator(_no_nul)]
+StatusName = Literal["required", "advisory", "deprecated", "removed", "informational"]
+
+
+class UserPatch(Strict):
+    maintainer: bool
+
+
+class UserOut(BaseModel):
+    id: int
+    name: str
+    foundation_admin: bool
+    maintainer: bool
+
+
+class ProposalIn(Strict):
+    guideline: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_no_nul)]
+    capability: Name
+    status: StatusName | None = None
+    criteria: dict[Annotated[str, Field(max_length=100)], bool] | None = None
+    title: Name
+    comment: Comment = ""
+    public: bool = True
+
+
+class VoteIn(Strict):
+    vote: Literal[1, -1]
+    comment: Comment = ""
+
+
+class ResolveIn(Strict):
+    vote_seq: DbId
+    comment: NeededComment
+
+
+class StateIn(Strict):
+    comment: Comment = ""
+
+
+class EventOut(BaseModel):
+    seq: int
+    kind: str
+    actor: str
+    maintainer: bool
+    vote: int | None
+    ref_seq: int | None
+    state_from: str | None
+    state_to: str | None
+    comment: str
+    at: UtcDatetime
+    digest: str
+
+
+class VoteOut(BaseModel):
+    voter: str
+    vote: int
+    maintainer: bool
+    comment: str
+    seq: int
+    at: UtcDatetime
+    blocking: bool
+    resolved_by: str | None
+    resolution: str | None
+
+
+class ProposalOut(BaseModel):
+    id: int
+    guideline: str
+    capability: str
+    change: dict[str, Any]
+    current: dict[str, Any]
+    title: str
+    public: bool
+    author: str
+    created_at: UtcDatetime
+    state: str
+    quorum: int
+    plus: int
+    minus: int
+    ready: bool
+    reasons: list[str]
+    votes: list[VoteOut]
+    trail_intact: bool
+    events: list[EventOut]
+
+
+class ProposalSummary(BaseModel):
+    id: int
+    guideline: str
+    capability: str
+    change: dict[str, Any]
+    title: str
+    author: str
+    created_at: UtcDatetime
+    state: str
+    quorum: int
+    plus: int
+    minus: int
+    blocking: int
+    ready: bool
+
+
+# -- Widely Deployed from verified results --------------------------------------------------
+
+
+class DeployedProductOut(BaseModel):
+    product: str
+    product_id: int | None
+    result_id: str | None
+    targets: list[str]
+
+
+class DeployedCapabilityOut(BaseModel):
+    name: str
+    status: str | None
+    components: list[str]
+    passing: int
+    judged: int
+    share: float | None
+    achieved: bool | None
+    committee: bool
+    agrees: bool | None
+    passing_products: list[str]
+    failing_products: list[str]
+
+
+class DeployedOut(BaseModel):
+    guideline: str
+    threshold: float
+    min_products: int
+    products: list[DeployedProductOut]
+    capabilities: list[DeployedCapabilityOut]

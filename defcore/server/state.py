@@ -34,6 +34,8 @@ class AppState:
     sessions: sessionmaker[Session]
     registry: GuidelineRegistry
     database_url: str
+    # +1 votes a new proposal needs to advance (defcore.server.feedback)
+    quorum: int = 3
 
     @contextmanager
     def tx(self, request: Request) -> Iterator[tuple[Session, Principal]]:
