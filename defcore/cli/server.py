@@ -68,7 +68,14 @@ def init(database: str | None, admin_name: str) -> None:
     default=None,
     help="Directory of guidelines to judge against (default: $DEFCORE_GUIDELINES).",
 )
-def serve(database: str | None, host: str, port: int, guidelines: Path | None) -> None:
+@click.option(
+    "--quorum",
+    type=click.IntRange(1),
+    default=3,
+    show_default=True,
+    help="+1 votes a new proposal needs before a maintainer may advance it.",
+)
+def serve(database: str | None, host: str, port: int, guidelines: Path | None, quorum: int) -> None:
     """Run the results server: the /v1 API and the pages."""
     try:
         import uvicorn
@@ -76,6 +83,6 @@ def serve(database: str | None, host: str, port: int, guidelines: Path | None) -
         from defcore.server.app import create_app
     except ImportError as exc:
         raise ServerError(f"the server needs the `server` extra: {exc}") from None
-    app = create_app(database, guidelines)
+    app = create_app(database, guidelines, quorum)
     click.echo(f"serving on http://{host}:{port}/ (API at /v1, OpenAPI at /openapi.json)", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
