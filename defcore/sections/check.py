@@ -118,11 +118,13 @@ def check_project(
         ProjectState.CHECKED,
         map_source=section_map.source,
         series=series.layout,
-        series_versions=str(series.versions) or "any",
+        series_versions=series.versions_text,
     )
     installed: list[InstalledDistribution] = [found]
     for dist in section_map.distributions[1:]:
         other = find_distribution(dist.name, dist.packages, dirs)
+        if other is None and dist.optional:
+            continue
         if other is None:
             result.state = ProjectState.UNVERIFIED
             result.message = f"{project}: distribution {dist.name} is not installed"
@@ -196,10 +198,10 @@ def compare_sections(
     for installed, upstream in pairs:
         on_disk = installed.files()
         for path in sorted(set(on_disk) | set(upstream.files)):
-            if upstream.release.kind == "sdist" and path not in on_disk:
-                # An sdist carries files a build does not install; only missing code counts.
-                if not path.endswith(".py"):
-                    continue
+            # An sdist carries files a build does not install; only missing code counts.
+            sdist_only = upstream.release.kind == "sdist" and path not in on_disk
+            if sdist_only and not path.endswith(".py"):
+                continue
             entry = series.classify(path)
             # An entry for a section this guideline does not name counts as the default.
             if entry is not None and (entry.is_group or entry.name in listed):
@@ -221,4 +223,3 @@ def compare_sections(
     if default.total_files:
         results.append(default)
     return results
-

@@ -80,9 +80,18 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 class Series:
     """The layout of a range of releases."""
 
-    versions: SpecifierSet
+    # Alternatives: a version is in the series when it is in any of them (the date-based
+    # versions up to Kilo, 2015.1.x, sort above later ones such as 12.0.0).
+    versions: tuple[SpecifierSet, ...]
     layout: str
     entries: tuple[MapEntry, ...]
+
+    def contains(self, version: Version) -> bool:
+        return any(s.contains(version, prereleases=True) for s in self.versions)
+
+    @property
+    def versions_text(self) -> str:
+        return " or ".join(str(s) or "any" for s in self.versions)
 
     def entry(self, name: str) -> MapEntry | None:
         return next((e for e in self.entries if e.name == name), None)
@@ -98,6 +107,7 @@ class Distribution:
 
     name: str
     packages: tuple[str, ...]
+    optional: bool = False  # a secondary distribution older releases did not have
 
 
 @dataclass(frozen=True)
@@ -111,9 +121,7 @@ class SectionMap:
 
     def series_for(self, version: str) -> Series | None:
         parsed = Version(version)
-        return next(
-            (s for s in self.series if s.versions.contains(parsed, prereleases=True)), None
-        )
+        return next((s for s in self.series if s.contains(parsed)), None)
 
 
 DEFAULT_NAME = "(rest of the project)"
@@ -122,9 +130,7 @@ DEFAULT_NAME = "(rest of the project)"
 def map_names() -> list[str]:
     """Projects that have a map."""
     folder = resources.files(MAPS_PACKAGE).joinpath(MAPS_DIR)
-    return sorted(
-        Path(item.name).stem for item in folder.iterdir() if item.name.endswith(".yaml")
-    )
+    return sorted(Path(item.name).stem for item in folder.iterdir() if item.name.endswith(".yaml"))
 
 
 def load_map(project: str) -> SectionMap:
@@ -145,6 +151,7 @@ def parse_map(text: str, source: str) -> SectionMap:
         Distribution(
             _str(d, source, f"distributions[{i}]", "name"),
             tuple(_strs(d, source, f"distributions[{i}]", "packages")),
+            optional=bool(d.get("optional", False)),
         )
         for i, d in enumerate(_list(data, source, "$", "distributions"))
     )
@@ -165,8 +172,10 @@ def parse_map(text: str, source: str) -> SectionMap:
 def _series(raw: Any, source: str, index: int) -> Series:
     where = f"series[{index}]"
     data = _mapping(raw, source, where)
+    raw_versions = data.get("versions", "")
+    alternatives = raw_versions if isinstance(raw_versions, list) else [raw_versions]
     try:
-        versions = SpecifierSet(str(data.get("versions", "")))
+        versions = tuple(SpecifierSet(str(v)) for v in alternatives)
     except InvalidSpecifier:
         raise SectionsError(f"{source}: {where}.versions: not a version specifier") from None
     entries: list[MapEntry] = []

@@ -74,9 +74,10 @@ def render_table(report: Report, width: int = 120, color: bool = False) -> str:
             ),
             caption_justify="left",
         )
-        for column in ("section", "designated", "unchanged", "modified", "added", "missing"):
-            justify = "left" if column in ("section", "designated") else "right"
-            table.add_column(column, justify=justify)
+        table.add_column("section")
+        table.add_column("designated")
+        for column in ("unchanged", "modified", "added", "missing"):
+            table.add_column(column, justify="right")
         table.add_column("changed lines", justify="right")
         table.add_column("verdict")
         for section in project.sections:

@@ -167,7 +167,9 @@ def _download(name: str, version: Version, index: str, releases_dir: Path | None
             body = response.read()
     except (urllib.error.URLError, TimeoutError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise UpstreamUnavailable(f"{name} {version}: {url} could not be fetched ({reason})")
+        raise UpstreamUnavailable(
+            f"{name} {version}: {url} could not be fetched ({reason})"
+        ) from None
     if digest and hashlib.sha256(body).hexdigest() != digest:
         raise UpstreamUnavailable(f"{name} {version}: {url} does not match the index's sha256")
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -221,10 +223,10 @@ def _members(release: ReleaseFile) -> list[tuple[str, bytes]]:
     if path.name.endswith((".whl", ".zip")):
         with zipfile.ZipFile(path) as archive:
             names = [n for n in archive.namelist() if not n.endswith("/")]
-            items = [(n, archive.read(n)) for n in names]
+            zipped = [(n, archive.read(n)) for n in names]
         if release.kind == "sdist":  # a zip sdist: strip its top directory
-            items = [(n.split("/", 1)[1], c) for n, c in items if "/" in n]
-        return items
+            zipped = [(n.split("/", 1)[1], c) for n, c in zipped if "/" in n]
+        return zipped
     items: list[tuple[str, bytes]] = []
     with tarfile.open(path, "r:*") as archive:
         for member in archive:
