@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import click
@@ -19,22 +20,55 @@ def sections() -> None:
 
 
 @sections.command("check")
-@click.option("--guideline", "guideline_ref", default="newest", show_default=True,
-              help="Guideline id, file or URL.")
-@click.option("--python", "python", metavar="PATH",
-              help="Check the installation of this interpreter (default: the running one).")
-@click.option("--site-packages", "site_packages", multiple=True, metavar="DIR",
-              type=click.Path(path_type=Path), help="Check this site-packages directory.")
-@click.option("--releases", "releases_dir", metavar="DIR",
-              type=click.Path(path_type=Path, file_okay=False),
-              help="Directory of upstream release files (wheels/sdists) to use offline.")
-@click.option("--index-url", "index", metavar="URL",
-              help="Simple-API package index (default $DEFCORE_PYPI_INDEX or PyPI).")
-@click.option("--project", "projects", multiple=True, metavar="NAME",
-              help="Check only this project (repeatable).")
+@click.option(
+    "--guideline",
+    "guideline_ref",
+    default="newest",
+    show_default=True,
+    help="Guideline id, file or URL.",
+)
+@click.option(
+    "--python",
+    "python",
+    metavar="PATH",
+    help="Check the installation of this interpreter (default: the running one).",
+)
+@click.option(
+    "--site-packages",
+    "site_packages",
+    multiple=True,
+    metavar="DIR",
+    type=click.Path(path_type=Path),
+    help="Check this site-packages directory.",
+)
+@click.option(
+    "--releases",
+    "releases_dir",
+    metavar="DIR",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Directory of upstream release files (wheels/sdists) to use offline.",
+)
+@click.option(
+    "--index-url",
+    "index",
+    metavar="URL",
+    help="Simple-API package index (default $DEFCORE_PYPI_INDEX or PyPI).",
+)
+@click.option(
+    "--project",
+    "projects",
+    multiple=True,
+    metavar="NAME",
+    help="Check only this project (repeatable).",
+)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-@click.option("-o", "--output", "output", type=click.Path(path_type=Path, dir_okay=False),
-              help="Write the report to this file instead of stdout.")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the report to this file instead of stdout.",
+)
 @click.pass_context
 def check_command(
     ctx: click.Context,
@@ -88,4 +122,4 @@ def check_command(
 
 
 def _tty() -> bool:
-    return click.get_text_stream("stdout").isatty()
+    return sys.stdout.isatty()

@@ -34,6 +34,7 @@ from defcore.sections.installed import FileData, compared, describe
 
 DEFAULT_INDEX = "https://pypi.org/simple/"
 FETCH_TIMEOUT_S = 60
+KINDS = ("wheel", "sdist")
 _JSON_ACCEPT = "application/vnd.pypi.simple.v1+json, text/html;q=0.1"
 _HREF = re.compile(r'href="([^"]+)"')
 
@@ -71,8 +72,10 @@ def _parse(filename: str) -> tuple[str, Version, str] | None:
     return None
 
 
-def _pick(filenames: list[str], name: str, version: Version) -> str | None:
-    """The wheel of that version, a pure one first, else its sdist."""
+def _pick(
+    filenames: list[str], name: str, version: Version, kinds: tuple[str, ...] = KINDS
+) -> str | None:
+    """The wheel of that version, a pure one first, else its sdist (of the `kinds` allowed)."""
     wanted = canonicalize_name(name)
     wheels: list[str] = []
     sdists: list[str] = []
@@ -80,16 +83,20 @@ def _pick(filenames: list[str], name: str, version: Version) -> str | None:
         parsed = _parse(filename)
         if parsed is None or parsed[0] != wanted or parsed[1] != version:
             continue
+        if parsed[2] not in kinds:
+            continue
         (wheels if parsed[2] == "wheel" else sdists).append(filename)
     wheels.sort(key=lambda f: (not f.endswith("-none-any.whl"), f))
     sdists.sort(key=lambda f: (not f.endswith(".tar.gz"), f))
     return (wheels + sdists)[0] if wheels or sdists else None
 
 
-def _local(directory: Path, name: str, version: Version, origin: str) -> ReleaseFile | None:
+def _local(
+    directory: Path, name: str, version: Version, origin: str, kinds: tuple[str, ...]
+) -> ReleaseFile | None:
     if not directory.is_dir():
         return None
-    chosen = _pick([p.name for p in directory.iterdir() if p.is_file()], name, version)
+    chosen = _pick([p.name for p in directory.iterdir() if p.is_file()], name, version, kinds)
     if chosen is None:
         return None
     kind = "wheel" if chosen.endswith(".whl") else "sdist"
@@ -97,7 +104,11 @@ def _local(directory: Path, name: str, version: Version, origin: str) -> Release
 
 
 def obtain(
-    name: str, version: str, releases_dir: Path | None = None, index: str | None = None
+    name: str,
+    version: str,
+    releases_dir: Path | None = None,
+    index: str | None = None,
+    kinds: tuple[str, ...] = KINDS,
 ) -> ReleaseFile:
     """The release file of `name==version`, or UpstreamUnavailable saying why in one line."""
     try:
@@ -107,13 +118,13 @@ def obtain(
             f"{name} {version}: not a PEP 440 version, so no upstream release matches it"
         ) from None
     if releases_dir is not None:
-        found = _local(releases_dir, name, public, "releases-dir")
+        found = _local(releases_dir, name, public, "releases-dir", kinds)
         if found:
             return found
-    found = _local(releases_cache(), name, public, "cache")
+    found = _local(releases_cache(), name, public, "cache", kinds)
     if found:
         return found
-    return _download(name, public, index or index_url(), releases_dir)
+    return _download(name, public, index or index_url(), releases_dir, kinds)
 
 
 def _index_files(project_url: str) -> dict[str, tuple[str, str | None]]:
@@ -136,7 +147,9 @@ def _index_files(project_url: str) -> dict[str, tuple[str, str | None]]:
     return files
 
 
-def _download(name: str, version: Version, index: str, releases_dir: Path | None) -> ReleaseFile:
+def _download(
+    name: str, version: Version, index: str, releases_dir: Path | None, kinds: tuple[str, ...]
+) -> ReleaseFile:
     project_url = index.rstrip("/") + "/" + canonicalize_name(name) + "/"
     where = f" and not in {releases_dir}" if releases_dir else " and no --releases DIR was given"
     try:
@@ -154,7 +167,7 @@ def _download(name: str, version: Version, index: str, releases_dir: Path | None
         raise UpstreamUnavailable(
             f"{name} {version}: {project_url} could not be reached ({reason}){where}"
         ) from None
-    chosen = _pick(list(files), name, version)
+    chosen = _pick(list(files), name, version, kinds)
     if chosen is None:
         raise UpstreamUnavailable(
             f"{name} {version}: no upstream release of that version on {project_url}"
