@@ -189,7 +189,7 @@ def get_proposal(request: Request, proposal_id: Id) -> s.ProposalOut:
 @router.post("/proposals/{proposal_id}/votes", response_model=s.ProposalOut, responses=ERRORS)
 def vote(request: Request, proposal_id: Id, body: s.VoteIn) -> s.ProposalOut:
     def work(session: Session, p: Principal) -> s.ProposalOut:
-        proposal = fb.readable_proposal(session, _signed_in(p), proposal_id)
+        proposal = fb.readable_proposal(session, _signed_in(p), proposal_id, True)
         fb.vote(session, p, proposal, body.vote, body.comment)
         return proposal_out(session, proposal)
 
@@ -199,7 +199,7 @@ def vote(request: Request, proposal_id: Id, body: s.VoteIn) -> s.ProposalOut:
 @router.post("/proposals/{proposal_id}/resolutions", response_model=s.ProposalOut, responses=ERRORS)
 def resolve(request: Request, proposal_id: Id, body: s.ResolveIn) -> s.ProposalOut:
     def work(session: Session, p: Principal) -> s.ProposalOut:
-        proposal = fb.readable_proposal(session, _signed_in(p), proposal_id)
+        proposal = fb.readable_proposal(session, _signed_in(p), proposal_id, True)
         fb.resolve(session, p, proposal, body.vote_seq, body.comment)
         return proposal_out(session, proposal)
 
@@ -209,7 +209,7 @@ def resolve(request: Request, proposal_id: Id, body: s.ResolveIn) -> s.ProposalO
 @router.post("/proposals/{proposal_id}/advance", response_model=s.ProposalOut, responses=ERRORS)
 def advance(request: Request, proposal_id: Id, body: s.StateIn) -> s.ProposalOut:
     def work(session: Session, p: Principal) -> s.ProposalOut:
-        proposal = fb.readable_proposal(session, _signed_in(p), proposal_id)
+        proposal = fb.readable_proposal(session, _signed_in(p), proposal_id, True)
         fb.advance(session, p, proposal, body.comment)
         return proposal_out(session, proposal)
 
@@ -219,7 +219,7 @@ def advance(request: Request, proposal_id: Id, body: s.StateIn) -> s.ProposalOut
 @router.post("/proposals/{proposal_id}/withdraw", response_model=s.ProposalOut, responses=ERRORS)
 def withdraw(request: Request, proposal_id: Id, body: s.StateIn) -> s.ProposalOut:
     def work(session: Session, p: Principal) -> s.ProposalOut:
-        proposal = fb.readable_proposal(session, _signed_in(p), proposal_id)
+        proposal = fb.readable_proposal(session, _signed_in(p), proposal_id, True)
         fb.withdraw(session, p, proposal, body.comment)
         return proposal_out(session, proposal)
 

@@ -61,10 +61,16 @@ def visible_proposals(p: Principal) -> ColumnElement[bool]:
     return or_(Proposal.public == true(), Proposal.created_by == p.user_id)
 
 
-def readable_proposal(session: Session, p: Principal, proposal_id: int) -> Proposal:
-    proposal = session.scalar(
-        select(Proposal).where(Proposal.id == proposal_id, visible_proposals(p))
-    )
+def readable_proposal(
+    session: Session, p: Principal, proposal_id: int, for_update: bool = False
+) -> Proposal:
+    """The proposal if `p` may see it; `for_update` locks its row until the transaction ends,
+    so that appends to one trail happen one at a time (SQLite's BEGIN IMMEDIATE does that
+    already for the whole database)."""
+    query = select(Proposal).where(Proposal.id == proposal_id, visible_proposals(p))
+    if for_update:
+        query = query.with_for_update()
+    proposal = session.scalar(query)
     if proposal is None:
         raise NotFound(f"no proposal {proposal_id}")
     return proposal

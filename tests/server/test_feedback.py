@@ -343,3 +343,17 @@ def test_cli_create_vote_show_list(live: Live) -> None:
     assert f"#{pid} [accepted]" in out
     out = run("proposal", "show", pid, "--format", "json")
     assert '"state": "accepted"' in out
+
+
+def test_concurrent_votes_each_take_their_own_place_in_the_trail(live: Live) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    pid = _propose(live, live.user().token)["id"]
+    voters = [live.user() for _ in range(8)]
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(lambda v: _vote(live, v, pid, 1, v.name).status_code, voters))
+    assert codes == [200] * 8
+    data = _get(live, pid)
+    assert [e["seq"] for e in data["events"]] == list(range(1, 10))
+    assert data["plus"] == 8 and data["trail_intact"] is True
+    assert {e["actor"] for e in data["events"][1:]} == {v.name for v in voters}
