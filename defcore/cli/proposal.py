@@ -11,10 +11,10 @@ from typing import Any, TypeVar
 
 import click
 
-F = TypeVar("F", bound=Callable[..., Any])
-
 from defcore.errors import ServerError
 from defcore.server.client import request
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 server_option = click.option("--server", "server", required=True, help="Results server URL.")
 json_option = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
