@@ -48,3 +48,11 @@ class ServerError(DefcoreError):
 
 class SectionsError(DefcoreError):
     """A designated-sections check cannot run: map, installation, upstream release or report."""
+
+
+class ScoringError(DefcoreError):
+    """A scoring sheet or scorecard cannot be read, or a score cannot be computed."""
+
+
+class GovernanceError(DefcoreError):
+    """A projects.yaml file cannot be read or is in no known format."""
