@@ -12,9 +12,11 @@ import click
 
 from defcore import __version__
 from defcore.cli.deployed import deployed
+from defcore.cli.governance import governance
 from defcore.cli.guideline import guideline
 from defcore.cli.proposal import proposal
 from defcore.cli.results import results
+from defcore.cli.score import score
 from defcore.cli.sections import sections
 from defcore.cli.server import serve, server
 from defcore.cli.upload import upload
@@ -35,6 +37,8 @@ cli.add_command(results)
 cli.add_command(proposal)
 cli.add_command(deployed)
 cli.add_command(sections)
+cli.add_command(score)
+cli.add_command(governance)
 
 
 def main() -> None:

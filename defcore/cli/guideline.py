@@ -177,3 +177,7 @@ def _selected_json(s: SelectedTest) -> dict[str, Any]:
 
 guideline.add_command(check)
 guideline.add_command(lint)
+
+from defcore.cli.guideline_propose import propose  # noqa: E402
+
+guideline.add_command(propose)

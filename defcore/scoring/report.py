@@ -86,6 +86,7 @@ def merged_cards(
     cards, notes = from_achievements(guideline)
     if overlay:
         cards = {**cards, **overlay}
+        notes = [n for n in notes if n.split(":", 1)[0] not in overlay]
     return cards, notes
 
 
