@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from defcore.errors import ScoringError
 from defcore.guidelines.model import Guideline
-from defcore.scoring.criteria import criterion_key, cutoff, ordered, weights
+from defcore.scoring.criteria import SHEET_CRITERIA, criterion_key, cutoff, ordered, weights
 
 Mark = int | None
 
@@ -80,7 +80,8 @@ class Score:
 
 def score(card: Scorecard, weighting: Mapping[str, int], cutoff_score: int) -> Score:
     """Weigh a scorecard: sum of weight x mark; admin scores 0; an unknown, no total."""
-    keys = list(weighting)
+    keys = [k for k in SHEET_CRITERIA if k in weighting]
+    keys += [k for k in weighting if k not in keys]
     achieved = tuple(k for k in keys if card.marks.get(k) == 1)
     missed = tuple(k for k in keys if card.marks.get(k) == 0)
     unknown = tuple(k for k in keys if card.marks.get(k) is None)
