@@ -89,7 +89,7 @@ def check_alignment(guideline: Guideline, projects: Projects) -> list[Finding]:
             if name in seen:
                 continue
             seen.add(name)
-            path = capability_path(guideline, name)
+            path = capability_path(guideline, name) or jp("$.capabilities", name)
             project = project_of(guideline, name)
             if project is None:
                 findings.append(
