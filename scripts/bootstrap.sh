@@ -12,11 +12,14 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 # Re-install only when the project's dependency files changed since the last install.
 stamp="$VENV/.defcore-deps"
-want="$(cat "$ROOT/pyproject.toml" "$ROOT"/constraints/*.txt 2>/dev/null | sha256sum | cut -d' ' -f1)"
+shopt -s nullglob
+constraint_files=("$ROOT"/constraints/*.txt)
+shopt -u nullglob
+want="$(cat "$ROOT/pyproject.toml" "${constraint_files[@]}" | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     constraint_args=()
-    for c in "$ROOT"/constraints/*.txt; do
-        [ -f "$c" ] && constraint_args+=(-c "$c")
+    for c in "${constraint_files[@]}"; do
+        constraint_args+=(-c "$c")
     done
     "$VENV/bin/pip" install -q "${constraint_args[@]}" -e "$ROOT[lab,runner,server,dev]"
     echo "$want" > "$stamp"
