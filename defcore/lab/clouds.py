@@ -1,0 +1,59 @@
+"""The files through which tools reach the lab: clouds.yaml and Tempest's accounts file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from defcore.lab.config import ADMIN_PASSWORD, LAB_CLOUD, REGION, LabConfig
+from defcore.lab.provision import TestAccount, test_accounts
+
+
+def _auth(config: LabConfig, username: str, password: str, project: str) -> dict[str, Any]:
+    return {
+        "auth_url": config.keystone_url,
+        "username": username,
+        "password": password,
+        "project_name": project,
+        "user_domain_name": "Default",
+        "project_domain_name": "Default",
+    }
+
+
+def clouds(config: LabConfig) -> dict[str, Any]:
+    """`defcore-lab` is the admin; `defcore-lab-member` a plain member, as a vendor's user."""
+    member: TestAccount = test_accounts()[0]
+    common = {"region_name": REGION, "identity_api_version": 3, "interface": "public"}
+    return {
+        "clouds": {
+            LAB_CLOUD: {**common, "auth": _auth(config, "admin", ADMIN_PASSWORD, "admin")},
+            f"{LAB_CLOUD}-member": {
+                **common,
+                "auth": _auth(config, member.username, member.password, member.project_name),
+                # Lets the runner hand Tempest the other pre-provisioned accounts.
+                "defcore_accounts_file": str(config.accounts_file),
+            },
+        }
+    }
+
+
+def tempest_accounts() -> list[dict[str, Any]]:
+    return [
+        {
+            "username": a.username,
+            "project_name": a.project_name,
+            "password": a.password,
+            "user_domain_name": "Default",
+            "project_domain_name": "Default",
+            "roles": list(a.roles),
+        }
+        for a in test_accounts()
+    ]
+
+
+def write(config: LabConfig) -> None:
+    config.clouds_file.write_text(yaml.safe_dump(clouds(config), sort_keys=False))
+    config.accounts_file.write_text(yaml.safe_dump(tempest_accounts(), sort_keys=False))
+    for path in (config.clouds_file, config.accounts_file):
+        path.chmod(0o600)

@@ -1,0 +1,130 @@
+"""Identity resources of the lab: Swift's service user, roles, the object-store endpoints and
+the non-admin test accounts, created through Keystone's own API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from defcore.errors import LabError
+from defcore.lab.config import (
+    ADMIN_PASSWORD,
+    REGION,
+    SERVICE_PASSWORD,
+    TEST_ACCOUNT_PASSWORD,
+    TEST_ACCOUNTS,
+    LabConfig,
+)
+
+
+@dataclass(frozen=True)
+class TestAccount:
+    username: str
+    project_name: str
+    password: str
+    roles: tuple[str, ...]
+
+
+def admin_session(config: LabConfig) -> Any:
+    from keystoneauth1 import session
+    from keystoneauth1.identity import v3
+
+    auth = v3.Password(
+        auth_url=config.keystone_url,
+        username="admin",
+        password=ADMIN_PASSWORD,
+        project_name="admin",
+        user_domain_id="default",
+        project_domain_id="default",
+    )
+    return session.Session(auth=auth, timeout=30)
+
+
+class _Identity:
+    """Just the few calls of Keystone's v3 API the lab needs."""
+
+    def __init__(self, config: LabConfig) -> None:
+        self.session = admin_session(config)
+        self.base = config.keystone_url
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        from keystoneauth1 import exceptions
+
+        try:
+            response = self.session.request(
+                self.base + path, method, json=body, raise_exc=True, endpoint_filter=None
+            )
+        except exceptions.ClientException as exc:
+            raise LabError(f"keystone: {method} {path} failed: {exc}") from exc
+        return response.json() if response.content else None
+
+    def create(self, collection: str, item: str, fields: dict[str, Any]) -> str:
+        return str(self._call("POST", f"/{collection}", {item: fields})[item]["id"])
+
+    def find(self, collection: str, name: str) -> str | None:
+        found = self._call("GET", f"/{collection}?name={name}")[collection]
+        return str(found[0]["id"]) if found else None
+
+    def ensure_role(self, name: str) -> str:
+        return self.find("roles", name) or self.create("roles", "role", {"name": name})
+
+    def grant(self, project_id: str, user_id: str, role_id: str) -> None:
+        self._call("PUT", f"/projects/{project_id}/users/{user_id}/roles/{role_id}")
+
+    def user_in_project(self, name: str, password: str, roles: list[str]) -> None:
+        project = self.create("projects", "project", {"name": name, "domain_id": "default"})
+        user = self.create(
+            "users",
+            "user",
+            {"name": name, "password": password, "domain_id": "default",
+             "default_project_id": project},
+        )  # fmt: skip
+        for role in roles:
+            self.grant(project, user, self.ensure_role(role))
+
+
+def test_accounts() -> list[TestAccount]:
+    """Pre-provisioned credentials for Tempest: members, and resellers for the account tests."""
+    members = [
+        TestAccount(f"tempest-member-{i}", f"tempest-member-{i}", TEST_ACCOUNT_PASSWORD, ("member",))
+        for i in range(1, TEST_ACCOUNTS + 1)
+    ]
+    resellers = [
+        TestAccount(
+            f"tempest-reseller-{i}", f"tempest-reseller-{i}", TEST_ACCOUNT_PASSWORD,
+            ("member", "ResellerAdmin"),
+        )
+        for i in range(1, 3)
+    ]  # fmt: skip
+    return members + resellers
+
+
+def provision(config: LabConfig) -> None:
+    identity = _Identity(config)
+    for role in ("member", "reader", "service", "ResellerAdmin"):
+        identity.ensure_role(role)
+    service_project = identity.create(
+        "projects", "project", {"name": "service", "domain_id": "default"}
+    )
+    swift_user = identity.create(
+        "users",
+        "user",
+        {"name": "swift", "password": SERVICE_PASSWORD, "domain_id": "default"},
+    )
+    for role in ("admin", "service"):
+        identity.grant(service_project, swift_user, identity.ensure_role(role))
+
+    service = identity.create(
+        "services",
+        "service",
+        {"type": "object-store", "name": "swift", "description": "defcore lab object storage"},
+    )
+    url = f"{config.proxy_url}/v1/AUTH_$(project_id)s"
+    for interface in ("public", "internal", "admin"):
+        identity.create(
+            "endpoints",
+            "endpoint",
+            {"service_id": service, "interface": interface, "url": url, "region_id": REGION},
+        )
+    for account in test_accounts():
+        identity.user_in_project(account.username, account.password, list(account.roles))
