@@ -14,6 +14,7 @@ from defcore import __version__
 from defcore.cli.deployed import deployed
 from defcore.cli.governance import governance
 from defcore.cli.guideline import guideline
+from defcore.cli.lab import lab_group
 from defcore.cli.proposal import proposal
 from defcore.cli.results import results
 from defcore.cli.score import score
@@ -39,6 +40,7 @@ cli.add_command(deployed)
 cli.add_command(sections)
 cli.add_command(score)
 cli.add_command(governance)
+cli.add_command(lab_group)
 
 
 def main() -> None:

@@ -94,12 +94,24 @@ def initialise(config: LabConfig, conf: Path) -> None:
         jobs = [
             pool.submit(_manage, config, conf, "db_sync"),
             pool.submit(
-                _manage, config, conf, "fernet_setup", "--keystone-user", uid,
-                "--keystone-group", gid,
+                _manage,
+                config,
+                conf,
+                "fernet_setup",
+                "--keystone-user",
+                uid,
+                "--keystone-group",
+                gid,
             ),
             pool.submit(
-                _manage, config, conf, "credential_setup", "--keystone-user", uid,
-                "--keystone-group", gid,
+                _manage,
+                config,
+                conf,
+                "credential_setup",
+                "--keystone-user",
+                uid,
+                "--keystone-group",
+                gid,
             ),
         ]
         for job in jobs:
@@ -108,12 +120,17 @@ def initialise(config: LabConfig, conf: Path) -> None:
         config,
         conf,
         "bootstrap",
-        "--bootstrap-password", ADMIN_PASSWORD,
-        "--bootstrap-admin-url", config.keystone_url,
-        "--bootstrap-internal-url", config.keystone_url,
-        "--bootstrap-public-url", config.keystone_url,
-        "--bootstrap-region-id", REGION,
-    )  # fmt: skip
+        "--bootstrap-password",
+        ADMIN_PASSWORD,
+        "--bootstrap-admin-url",
+        config.keystone_url,
+        "--bootstrap-internal-url",
+        config.keystone_url,
+        "--bootstrap-public-url",
+        config.keystone_url,
+        "--bootstrap-region-id",
+        REGION,
+    )
 
 
 def service(config: LabConfig, conf: Path) -> ServiceSpec:
@@ -122,15 +139,20 @@ def service(config: LabConfig, conf: Path) -> ServiceSpec:
         name="keystone",
         argv=[
             gunicorn,
-            "--bind", f"127.0.0.1:{config.keystone_port}",
+            "--bind",
+            f"127.0.0.1:{config.keystone_port}",
             # One worker: SQLite gives "database is locked" (HTTP 500) under parallel
             # tests with more, WAL or not.
-            "--workers", "1",
-            "--threads", "4",
-            "--timeout", "120",
-            "--access-logfile", str(config.log_dir / "keystone-access.log"),
+            "--workers",
+            "1",
+            "--threads",
+            "4",
+            "--timeout",
+            "120",
+            "--access-logfile",
+            str(config.log_dir / "keystone-access.log"),
             "defcore.lab.keystone_wsgi:application",
-        ],  # fmt: skip
+        ],
         health_url=config.keystone_url,
         address="127.0.0.1",
         port=config.keystone_port,

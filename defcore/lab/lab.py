@@ -41,9 +41,14 @@ class ServiceRecord:
     @property
     def spec(self) -> ServiceSpec:
         return ServiceSpec(
-            self.name, self.argv, self.health_url, self.address, self.port, self.env,
+            self.name,
+            self.argv,
+            self.health_url,
+            self.address,
+            self.port,
+            self.env,
             Path(self.log_file),
-        )  # fmt: skip
+        )
 
 
 @dataclass

@@ -76,26 +76,37 @@ class _Identity:
         user = self.create(
             "users",
             "user",
-            {"name": name, "password": password, "domain_id": "default",
-             "default_project_id": project},
-        )  # fmt: skip
+            {
+                "name": name,
+                "password": password,
+                "domain_id": "default",
+                "default_project_id": project,
+            },
+        )
         for role in roles:
             self.grant(project, user, self.ensure_role(role))
+
+
+MEMBER = ("member",)
 
 
 def test_accounts() -> list[TestAccount]:
     """Pre-provisioned credentials for Tempest: members, and resellers for the account tests."""
     members = [
-        TestAccount(f"tempest-member-{i}", f"tempest-member-{i}", TEST_ACCOUNT_PASSWORD, ("member",))
+        TestAccount(
+            f"tempest-member-{i}", f"tempest-member-{i}", TEST_ACCOUNT_PASSWORD, ("member",)
+        )
         for i in range(1, TEST_ACCOUNTS + 1)
     ]
     resellers = [
         TestAccount(
-            f"tempest-reseller-{i}", f"tempest-reseller-{i}", TEST_ACCOUNT_PASSWORD,
+            f"tempest-reseller-{i}",
+            f"tempest-reseller-{i}",
+            TEST_ACCOUNT_PASSWORD,
             ("member", "ResellerAdmin"),
         )
         for i in range(1, 3)
-    ]  # fmt: skip
+    ]
     return members + resellers
 
 

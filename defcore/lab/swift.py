@@ -145,7 +145,9 @@ operator_roles = admin, member
 reseller_admin_role = ResellerAdmin
 """
     if "versioned_writes" in filters:
-        filters["versioned_writes"] += "allow_versioned_writes = true\nallow_object_versioning = true\n"
+        filters["versioned_writes"] += (
+            "allow_versioned_writes = true\nallow_object_versioning = true\n"
+        )
     if "symlink" in filters:
         filters["symlink"] += "symloop_max = 2\n"
     body = _common(config, "127.0.0.1", config.proxy_port, "proxy") + "\n"

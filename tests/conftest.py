@@ -1,0 +1,58 @@
+"""Fixtures shared by every part's tests: real lab clouds (Keystone + Swift), started once.
+
+A lab takes 10 to 20 s to start, so the tests share a session-wide 3-node lab and start smaller
+special-purpose ones (without tempurl, say) through `lab_factory`. Each lab gets its own ports,
+so they can run side by side and beside a developer's own lab on the default ports.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from defcore import lab
+from defcore.errors import LabError
+from defcore.lab.lab import LabState
+
+LabFactory = Callable[..., LabState]
+_offsets = itertools.count(int(os.environ.get("DEFCORE_TEST_PORT_OFFSET", "1000")), 100)
+
+
+def next_port_offset() -> int:
+    return next(_offsets)
+
+
+@pytest.fixture(scope="session")
+def lab_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabFactory]:
+    started: list[Path] = []
+
+    def make(name: str, nodes: int = 1, without: tuple[str, ...] = ()) -> LabState:
+        try:
+            lab.check_extra()
+        except LabError as exc:
+            if os.environ.get("CI"):
+                raise
+            pytest.skip(str(exc))
+        directory = tmp_path_factory.mktemp(f"lab-{name}")
+        config = lab.LabConfig(
+            directory=directory,
+            nodes=nodes,
+            port_offset=next_port_offset(),
+            without=frozenset(without),
+        )
+        started.append(directory)
+        return lab.up(config)
+
+    yield make
+    for directory in started:
+        lab.down(directory)
+
+
+@pytest.fixture(scope="session")
+def lab_cloud(lab_factory: LabFactory) -> LabState:
+    """The shared 3-node lab. Tests that stop a node must start it again before they end."""
+    return lab_factory("main", nodes=3)

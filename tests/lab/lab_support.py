@@ -1,0 +1,34 @@
+"""Helpers for the lab tests: what processes mention a directory, and a client for the lab."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from defcore.lab.lab import LabState
+
+
+def processes_mentioning(directory: Path) -> list[int]:
+    """Pids whose command line or environment names `directory`: the lab's, if any are left."""
+    needle = str(directory).encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            blob = (entry / "cmdline").read_bytes() + (entry / "environ").read_bytes()
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if needle in blob and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def connect(state: LabState, cloud: str = "defcore-lab-member") -> Any:
+    import openstack.config
+    from openstack import connection
+
+    config = openstack.config.OpenStackConfig(config_files=[state.clouds_file])
+    return connection.Connection(config=config.get_one(cloud=cloud))
