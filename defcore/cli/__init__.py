@@ -20,6 +20,7 @@ from defcore.cli.results import results
 from defcore.cli.score import score
 from defcore.cli.sections import sections
 from defcore.cli.server import serve, server
+from defcore.cli.test import certify_lab, test
 from defcore.cli.upload import upload
 from defcore.errors import DefcoreError
 
@@ -41,6 +42,8 @@ cli.add_command(sections)
 cli.add_command(score)
 cli.add_command(governance)
 cli.add_command(lab_group)
+cli.add_command(test)
+cli.add_command(certify_lab)
 
 
 def main() -> None:

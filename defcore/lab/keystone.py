@@ -141,12 +141,10 @@ def service(config: LabConfig, conf: Path) -> ServiceSpec:
             gunicorn,
             "--bind",
             f"127.0.0.1:{config.keystone_port}",
-            # One worker: SQLite gives "database is locked" (HTTP 500) under parallel
-            # tests with more, WAL or not.
+            # One worker, one thread: SQLite gives "database is locked" (HTTP 500) under
+            # parallel tests with more processes or threads, WAL or not.
             "--workers",
             "1",
-            "--threads",
-            "4",
             "--timeout",
             "120",
             "--access-logfile",

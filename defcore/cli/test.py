@@ -1,0 +1,128 @@
+"""`defcore test`: certify a cloud against a guideline's target; `defcore certify-lab`: the same
+against the local lab, started for the purpose."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from defcore import lab
+from defcore.lab.config import LAB_CLOUD
+from defcore.runner.report import print_summary
+from defcore.runner.run import RunOutcome, RunRequest, certify, rerun_failed
+
+
+def _parse_options(values: tuple[str, ...]) -> dict[str, str]:
+    options = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{item!r}: expected SECTION.OPTION=VALUE")
+        options[key.strip()] = value.strip()
+    return options
+
+
+def _finish(ctx: click.Context, outcome: RunOutcome, console: Console) -> None:
+    print_summary(console, outcome.verdict, outcome.outputs)
+    if outcome.interrupted:
+        console.print(f"interrupted: resume with defcore test --rerun-failed {outcome.run_dir}")
+        ctx.exit(130)
+    ctx.exit(0 if outcome.verdict.passed else 1)
+
+
+@click.command("test")
+@click.option("--cloud", help="Cloud name in clouds.yaml (default: the OS_* variables).")
+@click.option("--guideline", default="newest", show_default=True, help="Guideline id or file.")
+@click.option("--target", help='Platform, component or add-on, e.g. "OpenStack Powered Storage".')
+@click.option("--advisory", is_flag=True, help="Also run the advisory capabilities' tests.")
+@click.option("--concurrency", default=4, show_default=True, help="Parallel Tempest workers.")
+@click.option(
+    "--accounts-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Tempest's pre-provisioned accounts (for clouds where you are not an admin).",
+)
+@click.option(
+    "--tempest-option",
+    "tempest_options",
+    multiple=True,
+    metavar="SECTION.OPTION=VALUE",
+    help="Set a tempest.conf option (repeatable), e.g. compute.image_ref=UUID.",
+)
+@click.option(
+    "--run-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to put the run (default: runs/ under defcore's data directory).",
+)
+@click.option(
+    "--rerun-failed",
+    "rerun_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Run again what did not pass in RUN_DIR (or never ran: resumes an interrupted run).",
+)
+@click.pass_context
+def test(
+    ctx: click.Context,
+    cloud: str | None,
+    guideline: str,
+    target: str | None,
+    advisory: bool,
+    concurrency: int,
+    accounts_file: Path | None,
+    tempest_options: tuple[str, ...],
+    run_dir: Path | None,
+    rerun_dir: Path | None,
+) -> None:
+    """Run a guideline target's tests against a cloud; exit 0 only when the target passes."""
+    console = Console()
+    if rerun_dir is not None:
+        _finish(ctx, rerun_failed(rerun_dir, console), console)
+        return
+    if not target:
+        raise click.UsageError("--target is required (or --rerun-failed RUN_DIR)")
+    request = RunRequest(
+        cloud=cloud,
+        target=target,
+        guideline=guideline,
+        advisory=advisory,
+        concurrency=concurrency,
+        accounts_file=str(accounts_file.absolute()) if accounts_file else None,
+        tempest_options=_parse_options(tempest_options),
+    )
+    _finish(ctx, certify(request, run_dir, console), console)
+
+
+@click.command("certify-lab")
+@click.option("--guideline", default="newest", show_default=True)
+@click.option("--target", default="OpenStack Powered Storage", show_default=True)
+@click.option("--nodes", default=3, show_default=True, help="Storage nodes of the lab.")
+@click.option("--keep-lab", is_flag=True, help="Leave the lab running afterwards.")
+@click.option("--run-dir", type=click.Path(file_okay=False, path_type=Path))
+@click.pass_context
+def certify_lab(
+    ctx: click.Context,
+    guideline: str,
+    target: str,
+    nodes: int,
+    keep_lab: bool,
+    run_dir: Path | None,
+) -> None:
+    """Start the local lab cloud, certify it, and print the verdict and the report's path."""
+    console = Console()
+    directory = lab.default_lab_dir()
+    state = lab.LabState.load(directory)
+    started_here = not (state and state.running())
+    if started_here:
+        with console.status("starting the lab") as status:
+            state = lab.up(lab.LabConfig(directory=directory, nodes=nodes), status.update)
+        console.print(f"lab up in {state.seconds_to_healthy:.1f} s ({directory})")
+    else:
+        console.print(f"using the lab already running in {directory}")
+    try:
+        request = RunRequest(cloud=LAB_CLOUD, target=target, guideline=guideline)
+        outcome = certify(request, run_dir, console)
+    finally:
+        if started_here and not keep_lab:
+            lab.down(directory)
+    _finish(ctx, outcome, console)

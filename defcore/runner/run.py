@@ -1,0 +1,205 @@
+"""A self-test run from start to verdict: discover, configure, select, schedule, run, judge.
+
+Everything a run makes lives in its run directory; `run.json` there records how it was asked
+for, so that `--rerun-failed` can run again exactly what did not pass and judge all together.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from defcore import paths
+from defcore.errors import RunnerError
+from defcore.guidelines.model import Guideline, Status, Target
+from defcore.guidelines.sources import load
+from defcore.guidelines.targets import resolve_target
+from defcore.results.model import RunResults
+from defcore.results.subunit import parse_subunit
+from defcore.results.verdict import Verdict, compute_verdict
+from defcore.runner import execute, report, schedule, selection, tempest_conf, workspace
+from defcore.runner.cloud import load_cloud
+from defcore.runner.discover import discover
+from defcore.runner.progress import RunProgress
+
+RUN_FILE = "run.json"
+
+
+@dataclass
+class RunRequest:
+    cloud: str | None
+    target: str
+    guideline: str = "newest"
+    advisory: bool = False
+    concurrency: int = 4
+    accounts_file: str | None = None
+    tempest_options: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def statuses(self) -> tuple[Status, ...]:
+        return (Status.REQUIRED, Status.ADVISORY) if self.advisory else (Status.REQUIRED,)
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    run_dir: Path
+    verdict: Verdict
+    outputs: report.Outputs
+    interrupted: bool
+
+
+def default_run_dir(cloud: str | None) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return paths.data_dir() / "runs" / f"{stamp}-{cloud or 'env'}"
+
+
+def _guideline(request: RunRequest) -> tuple[Guideline, Target]:
+    guideline = load(request.guideline)
+    return guideline, resolve_target(guideline, request.target)
+
+
+def certify(request: RunRequest, run_dir: Path | None, console: Console) -> RunOutcome:
+    """A new run in a new directory."""
+    guideline, target = _guideline(request)  # before anything slow: a bad target fails fast
+    run_dir = (run_dir or default_run_dir(request.cloud)).absolute()
+    if (run_dir / RUN_FILE).exists():
+        raise RunnerError(f"{run_dir} already holds a run; use --rerun-failed {run_dir}")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / RUN_FILE).write_text(json.dumps(asdict(request), indent=2))
+    return _run(request, guideline, target, run_dir, console, only_unpassed=False)
+
+
+def rerun_failed(run_dir: Path, console: Console) -> RunOutcome:
+    """Run again what did not pass (or never ran) in run_dir; judge old and new together."""
+    run_dir = run_dir.absolute()
+    try:
+        request = RunRequest(**json.loads((run_dir / RUN_FILE).read_text()))
+    except (OSError, ValueError, TypeError) as exc:
+        raise RunnerError(f"{run_dir / RUN_FILE}: not a defcore run ({exc})") from exc
+    guideline, target = _guideline(request)
+    return _run(request, guideline, target, run_dir, console, only_unpassed=True)
+
+
+def _streams(run_dir: Path) -> list[Path]:
+    return sorted(run_dir.glob("results*.subunit"), key=lambda p: (len(p.name), p.name))
+
+
+def _previous(run_dir: Path) -> RunResults:
+    merged = RunResults(source=str(run_dir))
+    for stream in _streams(run_dir):
+        data = stream.read_bytes()
+        if data:
+            merged.merge(parse_subunit(data, str(stream)))
+    return merged
+
+
+def _run(
+    request: RunRequest,
+    guideline: Guideline,
+    target: Target,
+    run_dir: Path,
+    console: Console,
+    only_unpassed: bool,
+) -> RunOutcome:
+    began, started = time.monotonic(), datetime.now(UTC).isoformat(timespec="seconds")
+    cloud = load_cloud(request.cloud)
+    console.print(f"discovering {cloud.name} at {cloud.auth_url}")
+    found = discover(cloud)
+    # Admin credentials mean dynamic credentials, unless accounts are asked for explicitly;
+    # a non-admin needs pre-provisioned accounts (the cloud's entry may name a file of them).
+    use_accounts = Path(request.accounts_file) if request.accounts_file else None
+    if use_accounts is None and not found.is_admin:
+        use_accounts = cloud.accounts_file
+    if use_accounts is not None and not use_accounts.is_file():
+        raise RunnerError(f"accounts file {use_accounts}: no such file")
+
+    space = workspace.prepare(run_dir / "workspace")
+    secret_dir = run_dir / "workspace" / "etc"
+    secret_dir.mkdir(exist_ok=True)
+    conf = tempest_conf.build(cloud, found, run_dir, use_accounts, request.tempest_options)
+    secret_conf = secret_dir / "tempest.conf"
+    secret_conf.touch(mode=0o600)
+    secret_conf.write_text(tempest_conf.render(conf))
+    (run_dir / "tempest.conf").write_text(tempest_conf.render(conf, redact=True))
+    (run_dir / "discovery.json").write_text(json.dumps(found.as_dict(), indent=2))
+
+    console.print("listing the installed Tempest tests")
+    chosen = selection.resolve(
+        guideline, target, selection.installed_tests(space), request.statuses
+    )
+    previous = _previous(run_dir) if only_unpassed else RunResults()
+    to_run = [
+        s.installed_id
+        for s in chosen.runnable
+        if s.installed_id and not (only_unpassed and _passed(previous, s.installed_id))
+    ]
+    timings_file = paths.cache_dir() / "timings.json"
+    interrupted = False
+    stream = run_dir / f"results-{len(_streams(run_dir)) + 1}.subunit"
+    if not _streams(run_dir):
+        stream = run_dir / "results.subunit"
+    try:
+        if to_run:
+            plan = schedule.plan(to_run, request.concurrency, schedule.load_timings(timings_file))
+            worker_file = run_dir / "workspace" / "workers.yaml"
+            plan.write_worker_file(worker_file)
+            console.print(
+                f"running {len(to_run)} tests on {len(plan.workers)} workers "
+                f"(about {max(plan.expected_seconds):.0f} s by recorded timings)"
+            )
+            env = workspace.environment(secret_dir, run_dir / "workspace")
+            with RunProgress(chosen, to_run, console) as view:
+                done = execute.run(space, worker_file, stream, env, view.test_done)
+            interrupted = done.interrupted
+            _check_stream(done)
+        else:
+            console.print("nothing to run: every selected test already passed")
+    finally:
+        secret_conf.unlink(missing_ok=True)  # the password stays out of the kept run directory
+
+    results = _previous(run_dir)
+    results.cpid = found.cpid or None
+    results.duration_seconds = time.monotonic() - began
+    schedule.save_timings(
+        timings_file, {r.name: r.duration for r in results.results.values() if r.duration}
+    )
+    verdict = compute_verdict(guideline, target, results, request.statuses)
+    meta: dict[str, Any] = {
+        "version": 1,
+        "cloud": cloud.name,
+        "auth_url": cloud.auth_url,
+        "guideline": guideline.id,
+        "target": target.name,
+        "started": started,
+        "duration_seconds": round(time.monotonic() - began, 2),
+        "workers": request.concurrency,
+        "interrupted": interrupted,
+        "tempest_version": version("tempest"),
+        "credentials": "pre-provisioned accounts" if use_accounts else "dynamic (admin)",
+        "not_found": [s.test.name for s in chosen.not_found],
+        "streams": [p.name for p in _streams(run_dir)],
+    }
+    outputs = report.write(run_dir, meta, results, verdict, meta["not_found"])
+    return RunOutcome(run_dir, verdict, outputs, interrupted)
+
+
+def _passed(previous: RunResults, installed_id: str) -> bool:
+    result = previous.results.get(installed_id.split("[", 1)[0])
+    return bool(result and result.passed)
+
+
+def _check_stream(done: execute.Execution) -> None:
+    if done.interrupted:
+        return
+    if done.stream.stat().st_size == 0:
+        tail = done.log.read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
+        raise RunnerError(
+            f"stestr produced no results (exit {done.returncode}); see {done.log}: {tail[0][:200]}"
+        )

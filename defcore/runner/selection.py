@@ -1,0 +1,110 @@
+"""Which Tempest tests a run needs: a target's tests, resolved against the installed Tempest.
+
+Each guideline test is looked up by exact name, then by alias, then by idempotent id within its
+class family: the very matching the verdict uses (defcore.results.verdict.find_result), applied
+to the list of installed tests instead of a run's results.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from defcore.errors import RunnerError
+from defcore.guidelines.model import Guideline, Status, Target, Test
+from defcore.results.model import Outcome, RunResults, TestResult, split_test_id
+from defcore.results.verdict import find_result
+
+LIST_TIMEOUT = 300.0
+
+
+@dataclass(frozen=True)
+class Selected:
+    test: Test
+    capabilities: tuple[str, ...]
+    installed_id: str | None  # the installed test's full id, with its [attributes]
+    matched_as: str = ""  # the installed name, when found by alias or id
+
+
+@dataclass(frozen=True)
+class Selection:
+    guideline: str
+    target: str
+    tests: tuple[Selected, ...]
+
+    @property
+    def runnable(self) -> list[Selected]:
+        return [s for s in self.tests if s.installed_id]
+
+    @property
+    def not_found(self) -> list[Selected]:
+        return [s for s in self.tests if not s.installed_id]
+
+
+def target_tests(
+    guideline: Guideline,
+    target: Target,
+    statuses: Iterable[Status] = (Status.REQUIRED,),
+    include_flagged: bool = False,
+) -> dict[str, tuple[Test, list[str]]]:
+    """Test name -> (test, capabilities it belongs to), in guideline order."""
+    wanted = tuple(statuses)
+    out: dict[str, tuple[Test, list[str]]] = {}
+    for component in target.components:
+        for status, cap_name in component.all_capabilities():
+            capability = guideline.capabilities.get(cap_name)
+            if status not in wanted or capability is None:
+                continue
+            for test in capability.tests:
+                if test.flagged and not include_flagged:
+                    continue
+                entry = out.setdefault(test.name, (test, []))
+                if cap_name not in entry[1]:
+                    entry[1].append(cap_name)
+    return out
+
+
+def installed_tests(workspace: Path) -> list[str]:
+    """Every test id of the installed Tempest (and its plugins), as stestr lists them."""
+    done = subprocess.run(
+        [sys.executable, "-m", "stestr", "list"],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+        timeout=LIST_TIMEOUT,
+        check=False,
+    )
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise RunnerError(f"listing the installed Tempest tests failed: {tail[0][:300]}")
+    return [line.strip() for line in done.stdout.splitlines() if line.strip()]
+
+
+def resolve(
+    guideline: Guideline,
+    target: Target,
+    installed: Iterable[str],
+    statuses: Iterable[Status] = (Status.REQUIRED,),
+    include_flagged: bool = False,
+) -> Selection:
+    suite = RunResults(source="installed Tempest")
+    full_ids: dict[str, str] = {}
+    for test_id in installed:
+        name, uuid, _ = split_test_id(test_id)
+        suite.add(TestResult(name, Outcome.MISSING, uuid))
+        full_ids[name] = test_id
+    chosen = []
+    for test, capabilities in target_tests(guideline, target, statuses, include_flagged).values():
+        found, matched_as = find_result(test, suite)
+        chosen.append(
+            Selected(
+                test=test,
+                capabilities=tuple(capabilities),
+                installed_id=full_ids[found.name] if found else None,
+                matched_as=matched_as,
+            )
+        )
+    return Selection(guideline.id, target.name, tuple(chosen))
