@@ -7,23 +7,16 @@ so they can run side by side and beside a developer's own lab on the default por
 
 from __future__ import annotations
 
-import itertools
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from shared_lab import LabFactory, next_port_offset
 
 from defcore import lab
 from defcore.errors import LabError
 from defcore.lab.lab import LabState
-
-LabFactory = Callable[..., LabState]
-_offsets = itertools.count(int(os.environ.get("DEFCORE_TEST_PORT_OFFSET", "1000")), 100)
-
-
-def next_port_offset() -> int:
-    return next(_offsets)
 
 
 @pytest.fixture(scope="session")

@@ -39,6 +39,9 @@ def _finish(ctx: click.Context, outcome: RunOutcome, console: Console) -> None:
 @click.option("--advisory", is_flag=True, help="Also run the advisory capabilities' tests.")
 @click.option("--concurrency", default=4, show_default=True, help="Parallel Tempest workers.")
 @click.option(
+    "--timeout", default=30.0, show_default=True, help="Seconds to wait for each discovery request."
+)
+@click.option(
     "--accounts-file",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Tempest's pre-provisioned accounts (for clouds where you are not an admin).",
@@ -69,6 +72,7 @@ def test(
     target: str | None,
     advisory: bool,
     concurrency: int,
+    timeout: float,
     accounts_file: Path | None,
     tempest_options: tuple[str, ...],
     run_dir: Path | None,
@@ -87,6 +91,7 @@ def test(
         guideline=guideline,
         advisory=advisory,
         concurrency=concurrency,
+        timeout=timeout,
         accounts_file=str(accounts_file.absolute()) if accounts_file else None,
         tempest_options=_parse_options(tempest_options),
     )

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from defcore.errors import RunnerError
 from defcore.runner.cloud import Cloud
 
-TIMEOUT = 30.0  # seconds for any one discovery request
+TIMEOUT = 30.0  # default seconds for any one discovery request
 
 
 @dataclass
@@ -47,7 +47,7 @@ class Discovery:
         return asdict(self)
 
 
-def _session(cloud: Cloud) -> Any:
+def _session(cloud: Cloud, timeout: float) -> Any:
     from keystoneauth1 import session
     from keystoneauth1.identity import v3
 
@@ -59,20 +59,20 @@ def _session(cloud: Cloud) -> Any:
         user_domain_name=cloud.user_domain_name,
         project_domain_name=cloud.project_domain_name,
     )
-    return session.Session(auth=auth, verify=cloud.verify, timeout=TIMEOUT)
+    return session.Session(auth=auth, verify=cloud.verify, timeout=timeout)
 
 
-def discover(cloud: Cloud) -> Discovery:
+def discover(cloud: Cloud, timeout: float = TIMEOUT) -> Discovery:
     from keystoneauth1 import exceptions as ks
 
-    sess = _session(cloud)
+    sess = _session(cloud, timeout)
     step = f"cloud {cloud.name!r}: authenticating at {cloud.auth_url}"
     try:
         access = sess.auth.get_access(sess)
     except ks.Unauthorized as exc:
         raise RunnerError(f"{step}: refused (HTTP 401): check user, password and project") from exc
     except ks.ConnectTimeout as exc:
-        raise RunnerError(f"{step}: no answer within {TIMEOUT:.0f} s") from exc
+        raise RunnerError(f"{step}: no answer within {timeout:g} s") from exc
     except ks.ConnectFailure as exc:
         raise RunnerError(f"{step}: cannot connect ({_short(exc)})") from exc
     except ks.ClientException as exc:
@@ -121,7 +121,7 @@ def _get_json(sess: Any, url: str, what: str, accept: tuple[int, ...] = (200,)) 
     try:
         response = sess.get(url, authenticated=False, raise_exc=False)
     except ks.ConnectTimeout as exc:
-        raise RunnerError(f"{what} at {url}: no answer within {TIMEOUT:.0f} s") from exc
+        raise RunnerError(f"{what} at {url}: no answer in time") from exc
     except ks.ClientException as exc:
         raise RunnerError(f"{what} at {url}: {_short(exc)}") from exc
     if response.status_code not in accept:

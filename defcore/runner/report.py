@@ -143,7 +143,8 @@ def _atomic(path: Path, text: str) -> None:
 
 def table(verdict: Verdict) -> Table:
     out = Table(title=f"{verdict.target} {verdict.guideline}")
-    for column in ("capability", "verdict", "passed", "skipped", "failed", "missing", "why not"):
+    out.add_column("capability", no_wrap=True)
+    for column in ("verdict", "passed", "skipped", "failed", "missing", "why not"):
         out.add_column(column, overflow="fold")
     for cap in verdict.capabilities:
         counts = Counter(t.outcome for t in cap.required_tests)

@@ -39,6 +39,7 @@ class RunRequest:
     guideline: str = "newest"
     advisory: bool = False
     concurrency: int = 4
+    timeout: float = 30.0  # seconds for each discovery request
     accounts_file: str | None = None
     tempest_options: dict[str, str] = field(default_factory=dict)
 
@@ -111,7 +112,7 @@ def _run(
     began, started = time.monotonic(), datetime.now(UTC).isoformat(timespec="seconds")
     cloud = load_cloud(request.cloud)
     console.print(f"discovering {cloud.name} at {cloud.auth_url}")
-    found = discover(cloud)
+    found = discover(cloud, request.timeout)
     # Admin credentials mean dynamic credentials, unless accounts are asked for explicitly;
     # a non-admin needs pre-provisioned accounts (the cloud's entry may name a file of them).
     use_accounts = Path(request.accounts_file) if request.accounts_file else None

@@ -11,8 +11,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import LabFactory, next_port_offset
 from lab_support import processes_mentioning
+from shared_lab import LabFactory, next_port_offset
 
 from defcore import lab
 from defcore.errors import LabError
