@@ -1,0 +1,51 @@
+"""Ctrl-C keeps what has run; --rerun-failed resumes without running what passed."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from runner_support import STORAGE, defcore, defcore_env
+
+from defcore.lab.lab import LabState
+from defcore.results.subunit import read_subunit
+
+pytestmark = [pytest.mark.lab, pytest.mark.slow]
+
+
+def test_interrupt_then_resume(lab_cloud: LabState, tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    env = defcore_env(lab_cloud, tmp_path)
+    argv = [sys.executable, "-m", "defcore", "test", "--cloud", "defcore-lab"]
+    argv += ["--guideline", "2020.06", "--target", STORAGE, "--run-dir", str(run_dir)]
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    stream = run_dir / "results.subunit"
+    deadline = time.monotonic() + 120
+    # Wait until a good part of the run is done, but not all: the 12 s expiry test is still on.
+    while time.monotonic() < deadline and (not stream.exists() or stream.stat().st_size < 40000):
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)  # what Ctrl-C in a terminal sends
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert b"interrupted: resume with defcore test --rerun-failed" in stdout
+
+    kept = read_subunit(stream)  # cut back to whole packets: it reads cleanly
+    doc = json.loads((run_dir / "result.json").read_text())
+    assert doc["defcore"]["interrupted"] is True
+    ran = doc["verdict"]["required_tests_passed"]
+    assert 0 < ran < 58
+    assert sum(1 for r in kept.results.values() if r.passed) == ran
+    assert doc["verdict"]["passed"] is False
+
+    resumed = defcore("test", "--rerun-failed", str(run_dir), env=env)
+    assert resumed.returncode == 0, resumed.stderr + resumed.stdout[-2000:]
+    assert f"running {58 - ran} tests" in resumed.stdout
+    doc = json.loads((run_dir / "result.json").read_text())
+    assert doc["verdict"]["required_tests_passed"] == 58
+    assert doc["defcore"]["interrupted"] is False

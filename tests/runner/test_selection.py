@@ -1,0 +1,84 @@
+"""Resolving a guideline's tests against the installed Tempest: name, alias, id in its family."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from defcore.guidelines.model import Capability, Component, Guideline, Status, Target, Test
+from defcore.guidelines.sources import load
+from defcore.guidelines.targets import resolve_target
+from defcore.runner import selection, workspace
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    return selection.installed_tests(workspace.prepare(tmp_path_factory.mktemp("ws")))
+
+
+def test_storage_2020_06_is_all_found_in_the_installed_tempest(installed: list[str]) -> None:
+    guideline = load("2020.06")
+    chosen = selection.resolve(
+        guideline, resolve_target(guideline, "OpenStack Powered Storage"), installed
+    )
+    assert len(chosen.tests) == 58
+    assert chosen.not_found == []
+    assert all(s.installed_id and "[id-" in s.installed_id for s in chosen.tests)
+
+
+def test_flagged_tests_are_left_out_unless_asked_for(installed: list[str]) -> None:
+    guideline = load("2020.06")
+    target = resolve_target(guideline, "OpenStack Powered Platform")
+    required = selection.resolve(guideline, target, installed)
+    with_flagged = selection.resolve(guideline, target, installed, include_flagged=True)
+    assert len(with_flagged.tests) > len(required.tests)
+    assert not any(s.test.flagged for s in required.tests)
+
+
+def _one_test_guideline(test: Test) -> tuple[Guideline, Target]:
+    guideline = load("2020.06")
+    capability = Capability(name="cap", tests=(test,))
+    guideline.capabilities = {"cap": capability}
+    component = Component(name="comp", capabilities={Status.REQUIRED: ("cap",)})
+    return guideline, Target(name="t", kind="platform", components=(component,))
+
+
+INSTALLED = [
+    "tempest.api.network.test_networks.NetworksTest.test_list_networks[id-f7ffdeda]",
+    "tempest.api.network.test_networks.NetworksIpV6Test.test_list_networks[id-f7ffdeda]",
+    "tempest.api.compute.servers.test_list.ListServersTest.test_renamed[id-aaaa1111]",
+]
+
+
+def test_an_id_shared_by_subclasses_picks_the_guideline_class() -> None:
+    test = Test(
+        name="tempest.api.network.test_networks.NetworksTest.test_list_networks_old",
+        idempotent_id="id-f7ffdeda",
+    )
+    guideline, target = _one_test_guideline(test)
+    (chosen,) = selection.resolve(guideline, target, INSTALLED).tests
+    assert chosen.installed_id == INSTALLED[0]
+    assert chosen.matched_as == "tempest.api.network.test_networks.NetworksTest.test_list_networks"
+
+
+def test_alias_before_id_and_unknown_tests_reported() -> None:
+    aliased = Test(
+        name="tempest.api.compute.servers.test_list.ListServersTest.test_gone",
+        idempotent_id="id-bbbb2222",
+        aliases=("tempest.api.compute.servers.test_list.ListServersTest.test_renamed",),
+    )
+    guideline, target = _one_test_guideline(aliased)
+    (chosen,) = selection.resolve(guideline, target, INSTALLED).tests
+    assert chosen.installed_id == INSTALLED[2]
+    missing = Test(name="tempest.api.nothing.NoTest.test_nothing", idempotent_id="id-cccc3333")
+    guideline, target = _one_test_guideline(missing)
+    selected = selection.resolve(guideline, target, INSTALLED)
+    assert [s.test.name for s in selected.not_found] == [missing.name]
+
+
+def test_installed_list_names_the_failure(tmp_path: Path) -> None:
+    space = workspace.prepare(tmp_path / "ws")
+    (space / ".stestr.conf").write_text("[DEFAULT]\ntest_path=/nonexistent/path\n")
+    with pytest.raises(Exception, match="listing the installed Tempest tests failed"):
+        selection.installed_tests(space)
