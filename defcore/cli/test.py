@@ -3,6 +3,7 @@ against the local lab, started for the purpose."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -103,6 +104,7 @@ def test(
 @click.option("--target", default="OpenStack Powered Storage", show_default=True)
 @click.option("--nodes", default=3, show_default=True, help="Storage nodes of the lab.")
 @click.option("--keep-lab", is_flag=True, help="Leave the lab running afterwards.")
+@click.option("--port-offset", default=0, show_default=True, help="Add this to the lab's ports.")
 @click.option("--run-dir", type=click.Path(file_okay=False, path_type=Path))
 @click.pass_context
 def certify_lab(
@@ -111,23 +113,29 @@ def certify_lab(
     target: str,
     nodes: int,
     keep_lab: bool,
+    port_offset: int,
     run_dir: Path | None,
 ) -> None:
     """Start the local lab cloud, certify it, and print the verdict and the report's path."""
     console = Console()
     directory = lab.default_lab_dir()
     state = lab.LabState.load(directory)
-    started_here = not (state and state.running())
-    if started_here:
+    started_here = state is None or not state.running()
+    if state is None or started_here:
         with console.status("starting the lab") as status:
-            state = lab.up(lab.LabConfig(directory=directory, nodes=nodes), status.update)
+            config = lab.LabConfig(directory=directory, nodes=nodes, port_offset=port_offset)
+            state = lab.up(config, status.update)
         console.print(f"lab up in {state.seconds_to_healthy:.1f} s ({directory})")
     else:
         console.print(f"using the lab already running in {directory}")
     try:
+        # The lab's own clouds.yaml, whatever OS_CLIENT_CONFIG_FILE says.
+        os.environ["OS_CLIENT_CONFIG_FILE"] = state.clouds_file
         request = RunRequest(cloud=LAB_CLOUD, target=target, guideline=guideline)
         outcome = certify(request, run_dir, console)
     finally:
         if started_here and not keep_lab:
             lab.down(directory)
+    if started_here and keep_lab:
+        console.print(f"the lab keeps running: defcore lab down --dir {directory}")
     _finish(ctx, outcome, console)

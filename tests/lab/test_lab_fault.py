@@ -6,7 +6,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from lab_support import connect
+from shared_lab import connect
 
 from defcore import lab
 from defcore.lab.lab import LabState

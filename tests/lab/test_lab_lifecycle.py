@@ -11,8 +11,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from lab_support import processes_mentioning
-from shared_lab import LabFactory, next_port_offset
+from shared_lab import LabFactory, next_port_offset, processes_mentioning
 
 from defcore import lab
 from defcore.errors import LabError

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from lab_support import connect
+from shared_lab import connect
 
 from defcore import lab
 from defcore.lab.config import MIDDLEWARE
