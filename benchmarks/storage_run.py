@@ -57,7 +57,7 @@ def tempest_serial(base: Path, guideline_id: str, target_name: str) -> tuple[flo
     guideline = load(guideline_id)
     target = resolve_target(guideline, target_name)
     space = workspace.prepare(base / "tempest-serial")
-    chosen = selection.resolve(guideline, target, selection.installed_tests(space))
+    chosen = selection.resolve(guideline, target, selection.installed_tests())
     load_list = space / "load-list.txt"
     load_list.write_text("\n".join(s.installed_id for s in chosen.runnable if s.installed_id))
     cloud = load_cloud(lab.LAB_CLOUD)

@@ -121,9 +121,8 @@ def _run(
     if use_accounts is not None and not use_accounts.is_file():
         raise RunnerError(f"accounts file {use_accounts}: no such file")
 
-    space = workspace.prepare(run_dir / "workspace")
     secret_dir = run_dir / "workspace" / "etc"
-    secret_dir.mkdir(exist_ok=True)
+    secret_dir.mkdir(parents=True, exist_ok=True)
     conf = tempest_conf.build(cloud, found, run_dir, use_accounts, request.tempest_options)
     secret_conf = secret_dir / "tempest.conf"
     secret_conf.touch(mode=0o600)
@@ -132,9 +131,8 @@ def _run(
     (run_dir / "discovery.json").write_text(json.dumps(found.as_dict(), indent=2))
 
     console.print("listing the installed Tempest tests")
-    chosen = selection.resolve(
-        guideline, target, selection.installed_tests(space), request.statuses
-    )
+    installed = selection.installed_tests(paths.cache_dir())
+    chosen = selection.resolve(guideline, target, installed, request.statuses)
     previous = _previous(run_dir) if only_unpassed else RunResults()
     to_run = [
         s.installed_id
@@ -148,6 +146,9 @@ def _run(
         stream = run_dir / "results.subunit"
     try:
         if to_run:
+            space = workspace.prepare(
+                run_dir / "workspace", {workspace.module_of(t) for t in to_run}
+            )
             plan = schedule.plan(to_run, request.concurrency, schedule.load_timings(timings_file))
             worker_file = run_dir / "workspace" / "workers.yaml"
             plan.write_worker_file(worker_file)

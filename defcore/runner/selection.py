@@ -7,16 +7,20 @@ to the list of installed tests instead of a run's results.
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
+from importlib.metadata import entry_points, version
 from pathlib import Path
 
 from defcore.errors import RunnerError
 from defcore.guidelines.model import Guideline, Status, Target, Test
 from defcore.results.model import Outcome, RunResults, TestResult, split_test_id
 from defcore.results.verdict import find_result
+from defcore.runner import workspace
 
 LIST_TIMEOUT = 300.0
 
@@ -67,11 +71,38 @@ def target_tests(
     return out
 
 
-def installed_tests(workspace: Path) -> list[str]:
-    """Every test id of the installed Tempest (and its plugins), as stestr lists them."""
+def installed_tests(cache: Path | None = None) -> list[str]:
+    """Every test id of the installed Tempest (and its plugins), as stestr lists them.
+
+    Listing imports every test module (seconds), so the list is kept in `cache` under a key of
+    the installed Tempest's and plugins' versions.
+    """
+    key = _installed_key()
+    cached = cache / f"tempest-tests-{key}.txt" if cache else None
+    if cached and cached.is_file():
+        return cached.read_text().split()
+    with tempfile.TemporaryDirectory(prefix="defcore-list-") as tmp:
+        tests = _list(workspace.prepare(Path(tmp)))
+    if cached:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        tmp_file = cached.with_suffix(".tmp")
+        tmp_file.write_text("\n".join(tests) + "\n")
+        tmp_file.replace(cached)
+    return tests
+
+
+def _installed_key() -> str:
+    parts = [f"tempest={version('tempest')}"]
+    for plugin in sorted(entry_points(group="tempest.test_plugins"), key=lambda e: e.name):
+        dist = plugin.dist
+        parts.append(f"{plugin.name}={dist.version if dist else '?'}")
+    return hashlib.sha256(";".join(parts).encode()).hexdigest()[:16]
+
+
+def _list(space: Path) -> list[str]:
     done = subprocess.run(
         [sys.executable, "-m", "stestr", "list"],
-        cwd=workspace,
+        cwd=space,
         capture_output=True,
         text=True,
         timeout=LIST_TIMEOUT,

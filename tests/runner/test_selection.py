@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from defcore.errors import RunnerError
 from defcore.guidelines.model import Capability, Component, Guideline, Status, Target, Test
 from defcore.guidelines.sources import load
 from defcore.guidelines.targets import resolve_target
@@ -14,7 +15,16 @@ from defcore.runner import selection, workspace
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    return selection.installed_tests(workspace.prepare(tmp_path_factory.mktemp("ws")))
+    return selection.installed_tests(tmp_path_factory.mktemp("cache"))
+
+
+def test_the_list_is_cached_by_installed_versions(tmp_path: Path) -> None:
+    first = selection.installed_tests(tmp_path)
+    (cached,) = tmp_path.glob("tempest-tests-*.txt")
+    assert cached.read_text().split() == first
+    cached.write_text("only.this.Test.test_one[id-1]\n")  # proves the second call reads it
+    assert selection.installed_tests(tmp_path) == ["only.this.Test.test_one[id-1]"]
+    assert len(first) > 1000
 
 
 def test_storage_2020_06_is_all_found_in_the_installed_tempest(installed: list[str]) -> None:
@@ -80,5 +90,12 @@ def test_alias_before_id_and_unknown_tests_reported() -> None:
 def test_installed_list_names_the_failure(tmp_path: Path) -> None:
     space = workspace.prepare(tmp_path / "ws")
     (space / ".stestr.conf").write_text("[DEFAULT]\ntest_path=/nonexistent/path\n")
-    with pytest.raises(Exception, match="listing the installed Tempest tests failed"):
-        selection.installed_tests(space)
+    with pytest.raises(RunnerError, match="listing the installed Tempest tests failed"):
+        selection._list(space)
+
+
+def test_a_run_workspace_discovers_only_its_modules(tmp_path: Path) -> None:
+    module = "tempest.api.object_storage.test_object_expiry"
+    space = workspace.prepare(tmp_path / "ws", [module])
+    listed = selection._list(space)
+    assert listed and all(t.startswith(module + ".") for t in listed)
