@@ -1,15 +1,16 @@
 """Sharing tests among workers: longest first, each to the least-loaded worker.
 
 stestr groups Tempest's tests by class, so on the lab one worker got 52 of the 58 Storage tests
-while a single object-expiry test slept about 12 s on another. Here each test is placed on its
-own, by its recorded duration, and stestr runs the plan through its --worker-file. Tests of a
-class that land on the same worker still share one setUpClass.
+while a single object-expiry test slept about 12 s on another. Here classes are placed as units
+of work, by recorded durations, and stestr runs the plan through its --worker-file.
+A class's tests stay together (one setUpClass) unless the class alone exceeds a fair share.
 """
 
 from __future__ import annotations
 
 import heapq
 import json
+import math
 import re
 import statistics
 from collections.abc import Iterable, Mapping
@@ -22,6 +23,9 @@ import yaml
 from defcore.results.model import split_test_id
 
 DEFAULT_SECONDS = 1.0
+# What a test class's set-up costs on top of its tests: Tempest makes credentials and resources
+# per class (on the lab about a second).
+CLASS_SETUP_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -60,21 +64,45 @@ def save_timings(path: Path, measured: Mapping[str, float]) -> None:
     tmp.replace(path)
 
 
-def plan(test_ids: Iterable[str], workers: int, timings: Mapping[str, float]) -> Plan:
+def plan(
+    test_ids: Iterable[str],
+    workers: int,
+    timings: Mapping[str, float],
+    class_setup: float = CLASS_SETUP_SECONDS,
+) -> Plan:
     ids = list(test_ids)
     names = {t: split_test_id(t)[0] for t in ids}
     known = [timings[n] for n in names.values() if n in timings]
     default = statistics.median(known) if known else DEFAULT_SECONDS
     cost = {t: timings.get(names[t], default) for t in ids}
     count = max(1, min(workers, len(ids)))
+
+    # Units of work: a class's tests together (one setUpClass), unless the class alone is more
+    # than a fair share of the run; then it is cut into pieces that each pay the set-up again.
+    classes: dict[str, list[str]] = {}
+    for test in sorted(ids):
+        classes.setdefault(names[test].rsplit(".", 1)[0], []).append(test)
+    fair = (sum(cost.values()) + class_setup * len(classes)) / count
+    units: list[tuple[float, list[str]]] = []
+    for tests in classes.values():
+        total = class_setup + sum(cost[t] for t in tests)
+        pieces = min(len(tests), max(1, math.ceil(total / fair)))
+        chunks: list[list[str]] = [[] for _ in range(pieces)]
+        loads = [0.0] * pieces
+        for test in sorted(tests, key=lambda t: -cost[t]):
+            lightest = loads.index(min(loads))
+            chunks[lightest].append(test)
+            loads[lightest] += cost[test]
+        units += [(class_setup + load, chunk) for load, chunk in zip(loads, chunks, strict=True)]
+
+    # Longest processing time first: the classic greedy bound is within 4/3 of the best.
     heap = [(0.0, w) for w in range(count)]
     assigned: list[list[str]] = [[] for _ in range(count)]
-    # Longest processing time first: the classic greedy bound is within 4/3 of the best.
-    for test in sorted(ids, key=lambda t: (-cost[t], t)):
+    for unit_cost, unit in sorted(units, key=lambda u: (-u[0], u[1])):
         load, worker = heapq.heappop(heap)
-        assigned[worker].append(test)
-        heapq.heappush(heap, (load + cost[test], worker))
-    loads = [0.0] * count
+        assigned[worker].extend(unit)
+        heapq.heappush(heap, (load + unit_cost, worker))
+    loads_by_worker = [0.0] * count
     for load, worker in heap:
-        loads[worker] = load
-    return Plan([sorted(w) for w in assigned], loads)
+        loads_by_worker[worker] = load
+    return Plan([sorted(w) for w in assigned], loads_by_worker)

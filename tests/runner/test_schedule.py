@@ -18,17 +18,27 @@ EXPIRY = (
 def test_a_long_test_gets_a_worker_to_itself() -> None:
     ids = [f"pkg.mod.Class.test_{i}[id-{i}]" for i in range(10)] + [f"{EXPIRY}[id-x]"]
     timings = {f"pkg.mod.Class.test_{i}": 1.0 for i in range(10)} | {EXPIRY: 12.0}
-    result = plan(ids, 4, timings)
+    result = plan(ids, 4, timings, class_setup=0.0)
     alone = [w for w in result.workers if f"{EXPIRY}[id-x]" in w]
     assert alone == [[f"{EXPIRY}[id-x]"]]
-    assert sorted(result.expected_seconds) == [3.0, 3.0, 4.0, 12.0]
+    # The 10-test class is over a fair share (5.5 s), so it is cut in two pieces of 5 s.
+    assert sorted(result.expected_seconds) == [0.0, 5.0, 5.0, 12.0]
     assert sorted(t for w in result.workers for t in w) == sorted(ids)
 
 
 def test_unknown_tests_cost_the_median_of_known_ones() -> None:
-    timings = {"a.B.test_1": 1.0, "a.B.test_2": 3.0, "a.B.test_3": 5.0}
-    result = plan(["a.B.test_1", "a.B.test_2", "a.B.test_3", "a.B.test_new"], 2, timings)
-    assert sorted(result.expected_seconds) == [6.0, 6.0]  # 5+1 and 3+3 (the new one)
+    timings = {"a.B.test_1": 1.0, "a.B.test_2": 3.0, "a.C.test_3": 5.0}
+    result = plan(["a.B.test_1", "a.B.test_2", "a.C.test_3", "a.C.test_new"], 2, timings, 0.0)
+    # B costs 1+3, C 5+3 (3: the new one); C is over a fair share (6) and is cut in two.
+    assert sorted(result.expected_seconds) == [5.0, 7.0]
+
+
+def test_small_classes_stay_on_one_worker_and_pay_one_set_up() -> None:
+    ids = [f"m.Small{c}.test_{i}" for c in range(3) for i in range(3)]
+    result = plan(ids, 3, {t: 0.5 for t in ids}, class_setup=2.0)
+    for worker in result.workers:
+        assert len({t.rsplit(".", 1)[0] for t in worker}) == 1
+    assert result.expected_seconds == [3.5, 3.5, 3.5]
 
 
 def test_never_more_workers_than_tests() -> None:
