@@ -1,13 +1,13 @@
 """`defcore results ...`: test results and their verdicts.
 
-Created by the results-server work with only the `verdict` command (from results_verdict.py);
-the results engineer owns this group and adds the local commands here.
+`verdict` asks a results server; `import` judges a local file the same way.
 """
 
 from __future__ import annotations
 
 import click
 
+from defcore.cli.results_import import import_
 from defcore.cli.results_verdict import verdict
 
 
@@ -17,3 +17,4 @@ def results() -> None:
 
 
 results.add_command(verdict)
+results.add_command(import_)

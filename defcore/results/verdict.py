@@ -135,9 +135,9 @@ def find_result(test: Test, run: RunResults) -> tuple[TestResult | None, str]:
     """The run's result for a guideline test: by exact name, then alias, then idempotent id.
 
     An id match is accepted only within the test's own class family: Tempest subclasses inherit
-    ids (NetworksTest / NetworksIpV6Test), so among several results with the id the one in the
-    guideline's class, or else in the same module, wins; a lone match elsewhere is accepted as
-    a renamed test.
+    ids (NetworksTest / NetworksIpV6Test), so among the results with the id the one in the
+    guideline's class wins, else one in the same module. A test with the id in another module
+    is not taken for it: a moved test is recognised by the alias the guideline gives it.
     """
     if test.name in run.results:
         return run.results[test.name], ""
@@ -157,8 +157,6 @@ def find_result(test: Test, run: RunResults) -> tuple[TestResult | None, str]:
         if chosen:
             best = min(chosen, key=lambda r: len(r.name))
             return best, best.name
-    if len(candidates) == 1:
-        return candidates[0], candidates[0].name
     return None, ""
 
 
