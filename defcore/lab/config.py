@@ -32,7 +32,7 @@ REGION = "RegionOne"
 ADMIN_PASSWORD = "defcore-lab-admin"  # a loopback-only lab: fixed, documented secrets are fine
 SERVICE_PASSWORD = "defcore-lab-swift"
 TEST_ACCOUNT_PASSWORD = "defcore-lab-test"
-TEST_ACCOUNTS = 4
+TEST_ACCOUNTS = 6  # members; Tempest holds one per test class while the class runs
 
 
 def default_lab_dir() -> Path:
