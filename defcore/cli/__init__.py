@@ -12,6 +12,8 @@ import click
 
 from defcore import __version__
 from defcore.cli.deployed import deployed
+from defcore.cli.flag import flag
+from defcore.cli.gate import gate
 from defcore.cli.governance import governance
 from defcore.cli.guideline import guideline
 from defcore.cli.lab import lab_group
@@ -44,6 +46,8 @@ cli.add_command(governance)
 cli.add_command(lab_group)
 cli.add_command(test)
 cli.add_command(certify_lab)
+cli.add_command(flag)
+cli.add_command(gate)
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ from defcore.lab.processes import ServiceSpec
 
 PART_POWER = 6  # 64 partitions: plenty for a lab, and rings build in milliseconds
 KINDS = ("account", "container", "object")
+DEVICES = ("d1", "d2")
 
 
 def swift_conf(hash_suffix: str) -> str:
@@ -35,22 +36,29 @@ def write_swift_conf(config: LabConfig) -> Path:
 
 
 def build_rings(config: LabConfig) -> None:
-    """One ring per kind, a device per node, a replica per node."""
+    """One ring per kind, a zone per node, a replica per node.
+
+    Each node has two devices: the second gives the ring handoffs. Without them a write while a
+    node is down has nowhere else to go, and the container or account update that node's server
+    would have sent is lost, so listings lag until replication; with them the proxy writes to a
+    handoff, which sends the update, and listings stay right.
+    """
     from swift.common.ring import RingBuilder
 
     for kind in KINDS:
         builder = RingBuilder(PART_POWER, float(config.replicas), 1)
         for node in config.storage_nodes():
-            builder.add_dev(
-                {
-                    "region": 1,
-                    "zone": node.number,
-                    "ip": node.address,
-                    "port": _port(node, kind),
-                    "device": "d1",
-                    "weight": 100.0,
-                }
-            )
+            for device in DEVICES:
+                builder.add_dev(
+                    {
+                        "region": 1,
+                        "zone": node.number,
+                        "ip": node.address,
+                        "port": _port(node, kind),
+                        "device": device,
+                        "weight": 100.0,
+                    }
+                )
         builder.rebalance()
         builder.save(str(config.swift_dir / f"{kind}.builder"))
         builder.get_ring().save(str(config.swift_dir / f"{kind}.ring.gz"))
@@ -163,7 +171,8 @@ def write_configs(config: LabConfig) -> dict[str, Path]:
     """Write every server's configuration; returns service name -> configuration file."""
     confs: dict[str, Path] = {}
     for node in config.storage_nodes():
-        (devices_dir(config, node) / "d1").mkdir(parents=True, exist_ok=True)
+        for device in DEVICES:
+            (devices_dir(config, node) / device).mkdir(parents=True, exist_ok=True)
         for kind in KINDS:
             path = config.swift_dir / f"{node.name}-{kind}-server.conf"
             path.write_text(storage_conf(config, node, kind))

@@ -7,6 +7,7 @@ for, so that `--rerun-failed` can run again exactly what did not pass and judge 
 from __future__ import annotations
 
 import json
+import secrets
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -42,6 +43,8 @@ class RunRequest:
     timeout: float = 30.0  # seconds for each discovery request
     accounts_file: str | None = None
     tempest_options: dict[str, str] = field(default_factory=dict)
+    # Only these capabilities' tests (the gate runs just what a change touches).
+    capabilities: list[str] | None = None
 
     @property
     def statuses(self) -> tuple[Status, ...]:
@@ -58,7 +61,8 @@ class RunOutcome:
 
 def default_run_dir(cloud: str | None) -> Path:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    return paths.data_dir() / "runs" / f"{stamp}-{cloud or 'env'}"
+    # The random tail keeps two runs started in the same second apart.
+    return paths.data_dir() / "runs" / f"{stamp}-{cloud or 'env'}-{secrets.token_hex(2)}"
 
 
 def _guideline(request: RunRequest) -> tuple[Guideline, Target]:
@@ -134,10 +138,13 @@ def _run(
     installed = selection.installed_tests(paths.cache_dir())
     chosen = selection.resolve(guideline, target, installed, request.statuses)
     previous = _previous(run_dir) if only_unpassed else RunResults()
+    wanted = set(request.capabilities) if request.capabilities is not None else None
     to_run = [
         s.installed_id
         for s in chosen.runnable
-        if s.installed_id and not (only_unpassed and _passed(previous, s.installed_id))
+        if s.installed_id
+        and (wanted is None or wanted & set(s.capabilities))
+        and not (only_unpassed and _passed(previous, s.installed_id))
     ]
     timings_file = paths.cache_dir() / "timings.json"
     interrupted = False

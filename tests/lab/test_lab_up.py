@@ -61,10 +61,11 @@ def test_an_object_is_stored_on_every_node(lab_cloud: LabState) -> None:
     part, nodes = Ring(str(swift_dir), ring_name="object").get_nodes(account, container, name)
     digest = utils.hash_path(account, container, name)
     assert sorted(n["ip"] for n in nodes) == ["127.0.0.2", "127.0.0.3", "127.0.0.4"]
+    devices = {(n["ip"], n["device"]) for n in nodes}
     for node_number in (1, 2, 3):
-        object_dir = (
-            swift_dir / f"node{node_number}/devices/d1/objects/{part}/{digest[-3:]}/{digest}"
-        )
+        (device,) = [d for ip, d in devices if ip == f"127.0.0.{node_number + 1}"]
+        suffix = f"objects/{part}/{digest[-3:]}/{digest}"
+        object_dir = swift_dir / f"node{node_number}/devices/{device}/{suffix}"
         assert list(object_dir.glob("*.data")), f"no replica on node {node_number}"
 
 

@@ -1,0 +1,64 @@
+"""`defcore flag candidates|propose RUN...`: tests to flag, from the evidence of many runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from defcore.gate.flags import apply, candidates
+from defcore.gate.runs import load_runs
+from defcore.guidelines.sources import load
+from defcore.guidelines.targets import resolve_target
+from defcore.guidelines.writer import dumps
+
+runs_argument = click.argument(
+    "runs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
+)
+guideline_option = click.option("--guideline", default="newest", show_default=True)
+target_option = click.option("--target", required=True, help="Platform, component or add-on.")
+
+
+@click.group("flag")
+def flag() -> None:
+    """Flag candidates from stored results and repeated lab runs."""
+
+
+@flag.command("candidates")
+@runs_argument
+@guideline_option
+@target_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+def candidates_command(runs: tuple[Path, ...], guideline: str, target: str, fmt: str) -> None:
+    """List tests that should be flagged, with the reason code and the evidence."""
+    chosen = load(guideline)
+    found = candidates(chosen, resolve_target(chosen, target), load_runs(list(runs)))
+    if fmt == "json":
+        click.echo(json.dumps([c.__dict__ for c in found], indent=2))
+        return
+    table = Table(title=f"flag candidates in {chosen.id} {target}, from {len(runs)} runs")
+    for column in ("test", "capability", "reason", "evidence"):
+        table.add_column(column, overflow="fold")
+    for c in found:
+        table.add_row(c.test, c.capability, c.flag_reason, "\n".join(c.evidence))
+    Console().print(table)
+    if not found:
+        click.echo("no flag candidates")
+
+
+@flag.command("propose")
+@runs_argument
+@guideline_option
+@target_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def propose(runs: tuple[Path, ...], guideline: str, target: str, output: Path) -> None:
+    """Write the guideline with the candidates flagged, as a draft for the committee's review."""
+    chosen = load(guideline)
+    found = candidates(chosen, resolve_target(chosen, target), load_runs(list(runs)))
+    output.write_text(dumps(apply(chosen, found)))
+    for c in found:
+        click.echo(f"flagged {c.test} ({c.capability}): {c.flag_reason}", err=True)
+    click.echo(f"{len(found)} flags proposed in {output}", err=True)

@@ -1,0 +1,38 @@
+"""The evidence: result files of many runs, each tied to a cloud and a configuration."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from defcore.errors import ResultsError
+from defcore.results.model import RunResults
+from defcore.results.read import read_results
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    source: str
+    cloud: str  # the product: RefStack's cpid when known, else the cloud's name
+    config: str  # how it was run: "dynamic (admin)", "pre-provisioned accounts", ...
+    results: RunResults
+
+
+def load_run(path: Path) -> RunRecord:
+    """A run directory (its result.json) or any result file defcore reads."""
+    file = path / "result.json" if path.is_dir() else path
+    _, results = read_results(file)
+    cloud, config = results.cpid or "", "unknown"
+    if file.suffix == ".json":
+        meta = json.loads(file.read_text()).get("defcore")
+        if isinstance(meta, dict):
+            config = str(meta.get("credentials") or config)
+            cloud = cloud or str(meta.get("auth_url") or meta.get("cloud") or "")
+    return RunRecord(str(path), cloud or str(path), config, results)
+
+
+def load_runs(paths: list[Path]) -> list[RunRecord]:
+    if not paths:
+        raise ResultsError("no runs given: name run directories or result files")
+    return [load_run(p) for p in paths]
