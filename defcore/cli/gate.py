@@ -19,6 +19,11 @@ from defcore.gate.gate import Step, run_gate
     "--fault-node", type=int, help="Stop this storage node during the run: a degraded cloud."
 )
 @click.option("--fault-after", default=5.0, show_default=True, help="Seconds into the run.")
+@click.option(
+    "--database",
+    "database_url",
+    help="A results store: list the products whose verified results the change would break.",
+)
 @click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), help="JUnit XML here.")
 @click.pass_context
 def gate(
@@ -29,6 +34,7 @@ def gate(
     port_offset: int,
     fault_node: int | None,
     fault_after: float,
+    database_url: str | None,
     junit: Path | None,
 ) -> None:
     """Check, lint, find every changed test in Tempest, then run the changed capabilities on a
@@ -49,6 +55,7 @@ def gate(
         port_offset=port_offset,
         fault_node=fault_node,
         fault_after=fault_after,
+        database_url=database_url,
         log=log,
     )
     if junit:

@@ -109,6 +109,7 @@ def run_gate(
     port_offset: int = 0,
     fault_node: int | None = None,
     fault_after: float = 5.0,
+    database_url: str | None = None,
     log: Callable[[Step], None] = lambda _: None,
 ) -> GateReport:
     report = GateReport()
@@ -149,6 +150,9 @@ def run_gate(
         step.lines.append(f"every test of them found in the installed Tempest ({len(installed)})")
     if not finish(step):
         return report
+
+    if database_url:
+        finish(_impact_step(database_url, base, change))
 
     step = Step("lab run")
     if not servable:
@@ -201,3 +205,23 @@ def run_gate(
         lab.down(directory)
     finish(step)
     return report
+
+
+def _impact_step(database_url: str, base: Guideline, change: Guideline) -> Step:
+    """Which certified products the change would break: for the committee, not a failure."""
+    from defcore.gate.impact import impact
+
+    found = impact(database_url, base, change)
+    breaking = [i for i in found if i.breaks]
+    step = Step("impact")
+    products = len({i.product for i in found})
+    step.lines.append(
+        f"{products} products with verified results judged; "
+        f"{len({i.product for i in breaking})} would stop passing"
+    )
+    for i in breaking:
+        step.lines.append(
+            f"WOULD STOP PASSING: {i.product} ({i.target}, result {i.result_id}): "
+            + ", ".join(i.newly_failing)
+        )
+    return step

@@ -52,11 +52,13 @@ def defcore(
     )
 
 
-def run_storage(state: LabState, run_dir: Path, *extra: str) -> Finished:
+def run_storage(
+    state: LabState, run_dir: Path, *extra: str, cloud: str = "defcore-lab"
+) -> Finished:
     out = defcore(
         "test",
         "--cloud",
-        "defcore-lab",
+        cloud,
         "--guideline",
         "2020.06",
         "--target",
