@@ -77,10 +77,10 @@ def _judge(
             product, result_id, target_name, before.passed, False, ("(target removed)",)
         )
     after = compute_verdict(change, target, run)
-    passed_before = {c.name for c in before.capabilities if c.passed}
+    failed_before = {c.name for c in before.capabilities if not c.passed}
     newly = tuple(
         c.name
         for c in after.capabilities
-        if c.status is Status.REQUIRED and not c.passed and c.name in passed_before
+        if c.status is Status.REQUIRED and not c.passed and c.name not in failed_before
     )
     return ProductImpact(product, result_id, target_name, before.passed, after.passed, newly)
