@@ -8,15 +8,12 @@ to the list of installed tests instead of a run's results.
 from __future__ import annotations
 
 import hashlib
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib.metadata import entry_points, version
 from pathlib import Path
 
-from defcore.errors import RunnerError
 from defcore.guidelines.model import Guideline, Status, Target, Test
 from defcore.results.model import Outcome, RunResults, TestResult, split_test_id
 from defcore.results.verdict import find_result
@@ -100,18 +97,10 @@ def _installed_key() -> str:
 
 
 def _list(space: Path) -> list[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "stestr", "list"],
-        cwd=space,
-        capture_output=True,
-        text=True,
-        timeout=LIST_TIMEOUT,
-        check=False,
+    out = workspace.stestr(
+        space, "list", what="listing the installed Tempest tests", timeout=LIST_TIMEOUT
     )
-    if done.returncode != 0:
-        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise RunnerError(f"listing the installed Tempest tests failed: {tail[0][:300]}")
-    return [line.strip() for line in done.stdout.splitlines() if line.strip()]
+    return [line.strip() for line in out.splitlines() if line.strip()]
 
 
 def resolve(

@@ -54,16 +54,24 @@ def prepare(directory: Path, modules: Iterable[str] | None = None) -> Path:
         conf = f"[DEFAULT]\ntest_path=./{SELECTED_PACKAGE}\ntop_dir=./\n"
     (directory / ".stestr.conf").write_text(conf)
     if not (directory / ".stestr").exists():
-        done = subprocess.run(
-            [sys.executable, "-m", "stestr", "init"],
-            cwd=directory,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if done.returncode != 0:
-            raise RunnerError(f"stestr init in {directory} failed: {done.stderr.strip()[:300]}")
+        stestr(directory, "init", what=f"stestr init in {directory}")
     return directory
+
+
+def stestr(directory: Path, *args: str, what: str, timeout: float = 300.0) -> str:
+    """Run `stestr ARGS` in the workspace; its standard output, or a RunnerError naming `what`."""
+    done = subprocess.run(
+        [sys.executable, "-m", "stestr", *args],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise RunnerError(f"{what} failed: {tail[0][:300]}")
+    return done.stdout
 
 
 def module_of(test_id: str) -> str:

@@ -2,9 +2,8 @@
 
 Must show: a signed upload of a lab run is accepted and shows as Storage 2020.06 PASS; the same
 body with one byte changed is rejected; an upload signed by an unregistered key is rejected.
-The run directory here is built from the 58 tests Storage 2020.06 requires, in the RefStack
-section of a result JSON; once the runner writes real run directories, the `lab_cloud` variant
-should upload one of those instead.
+The first run directories here are built from the 58 tests Storage 2020.06 requires; the last
+test uploads the runner's real run directories from real labs.
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ import pytest
 from click.testing import CliRunner
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from runner_support import Finished
 from server_support import Live, free_port, refstack_body, storage_tests
 
 from defcore.cli import cli
@@ -216,3 +216,30 @@ def test_serve_refuses_an_uninitialised_store(tmp_path: Path) -> None:
     assert "is not initialised" in done.stderr
     assert "defcore server init" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.lab
+@pytest.mark.slow
+def test_real_lab_run_directories_upload_with_their_verdicts(
+    live: Live, storage_run: Finished, no_tempurl_run: Finished, tmp_path: Path
+) -> None:
+    # The runner's own run directories, from real Tempest runs on real labs.
+    _, vendor_admin = live.vendor("lab")
+    key_path, public = _key(tmp_path, "id_rsa")
+    r = live.call("POST", "/v1/me/keys", vendor_admin.token, json={"public_key": public})
+    assert r.status_code == 201, r.text
+    runner = CliRunner()
+    judged = {}
+    auth = ["--server", live.url, "--token", vendor_admin.token]
+    for run in (storage_run, no_tempurl_run):
+        up = runner.invoke(cli, ["upload", str(run.run_dir), *auth, "--sign", str(key_path)])
+        assert up.exit_code == 0, up.output
+        args = [up.stdout.strip(), "--server", live.url, "--token", vendor_admin.token]
+        args += ["--guideline", "2020.06", "--target", "storage"]
+        judged[run.run_dir] = runner.invoke(verdict, args)
+    full = judged[storage_run.run_dir]
+    assert full.exit_code == 0 and "PASS (58/58" in full.stdout, full.output
+    partial = judged[no_tempurl_run.run_dir]
+    assert partial.exit_code == 1 and "FAIL (56/58" in partial.stdout, partial.output
+    assert "objectstore-temp-url-get: fail" in partial.stdout
+    assert "test_get_object_using_temp_url: skipped" in partial.stdout
