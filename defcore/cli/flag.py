@@ -10,14 +10,24 @@ from rich.console import Console
 from rich.table import Table
 
 from defcore.gate.flags import apply, candidates
-from defcore.gate.runs import load_runs
+from defcore.gate.runs import RunRecord, load_runs, load_store_runs
 from defcore.guidelines.sources import load
 from defcore.guidelines.targets import resolve_target
 from defcore.guidelines.writer import dumps
 
-runs_argument = click.argument(
-    "runs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path)
+runs_argument = click.argument("runs", nargs=-1, type=click.Path(exists=True, path_type=Path))
+database_option = click.option(
+    "--database", "database_url", help="Also every result in this results store, by product."
 )
+
+
+def _evidence(runs: tuple[Path, ...], database_url: str | None) -> list[RunRecord]:
+    records = load_store_runs(database_url) if database_url else []
+    if runs or not records:
+        records += load_runs(list(runs))
+    return records
+
+
 guideline_option = click.option("--guideline", default="newest", show_default=True)
 target_option = click.option("--target", required=True, help="Platform, component or add-on.")
 
@@ -31,15 +41,19 @@ def flag() -> None:
 @runs_argument
 @guideline_option
 @target_option
+@database_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
-def candidates_command(runs: tuple[Path, ...], guideline: str, target: str, fmt: str) -> None:
+def candidates_command(
+    runs: tuple[Path, ...], guideline: str, target: str, database_url: str | None, fmt: str
+) -> None:
     """List tests that should be flagged, with the reason code and the evidence."""
     chosen = load(guideline)
-    found = candidates(chosen, resolve_target(chosen, target), load_runs(list(runs)))
+    evidence = _evidence(runs, database_url)
+    found = candidates(chosen, resolve_target(chosen, target), evidence)
     if fmt == "json":
         click.echo(json.dumps([c.__dict__ for c in found], indent=2))
         return
-    table = Table(title=f"flag candidates in {chosen.id} {target}, from {len(runs)} runs")
+    table = Table(title=f"flag candidates in {chosen.id} {target}, from {len(evidence)} runs")
     for column in ("test", "capability", "reason", "evidence"):
         table.add_column(column, overflow="fold")
     for c in found:
@@ -53,11 +67,15 @@ def candidates_command(runs: tuple[Path, ...], guideline: str, target: str, fmt:
 @runs_argument
 @guideline_option
 @target_option
+@database_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
-def propose(runs: tuple[Path, ...], guideline: str, target: str, output: Path) -> None:
+def propose(
+    runs: tuple[Path, ...], guideline: str, target: str, database_url: str | None, output: Path
+) -> None:
     """Write the guideline with the candidates flagged, as a draft for the committee's review."""
     chosen = load(guideline)
-    found = candidates(chosen, resolve_target(chosen, target), load_runs(list(runs)))
+    evidence = _evidence(runs, database_url)
+    found = candidates(chosen, resolve_target(chosen, target), evidence)
     output.write_text(dumps(apply(chosen, found)))
     for c in found:
         click.echo(f"flagged {c.test} ({c.capability}): {c.flag_reason}", err=True)

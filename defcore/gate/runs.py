@@ -36,3 +36,35 @@ def load_runs(paths: list[Path]) -> list[RunRecord]:
     if not paths:
         raise ResultsError("no runs given: name run directories or result files")
     return [load_run(p) for p in paths]
+
+
+def load_store_runs(database_url: str) -> list[RunRecord]:
+    """Every stored result tied to a product: the product is the cloud, the run's
+    configuration unknown (the server keeps outcomes, not how the run was made)."""
+    from sqlalchemy import select
+
+    from defcore.server.db import make_engine, session_factory
+    from defcore.server.ingest import run_from_json
+    from defcore.server.models import Product, ProductVersion, Result, ResultTests
+
+    engine = make_engine(database_url)
+    try:
+        with session_factory(engine)() as session:
+            rows = session.execute(
+                select(Result.id, Product, ResultTests)
+                .join(ProductVersion, Result.product_version_id == ProductVersion.id)
+                .join(Product, ProductVersion.product_id == Product.id)
+                .join(ResultTests, ResultTests.result_id == Result.id)
+                .order_by(Result.created_at, Result.id)
+            ).all()
+            return [
+                RunRecord(
+                    f"result {result_id}",
+                    f"{product.vendor.name} / {product.name}",
+                    "unknown",
+                    run_from_json(tests.tests_json, tests.class_failures_json),
+                )
+                for result_id, product, tests in rows
+            ]
+    finally:
+        engine.dispose()
