@@ -8,6 +8,7 @@ so they can run side by side and beside a developer's own lab on the default por
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,15 @@ from shared_lab import LabFactory, next_port_offset
 from defcore import lab
 from defcore.errors import LabError
 from defcore.lab.lab import LabState
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    # A CI job's time limit or `timeout` ends the run with SIGTERM, which skips fixture
+    # teardown and would leave the labs running: make it an interruption, which does not.
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 @pytest.fixture(scope="session")
