@@ -51,7 +51,8 @@ class RunResults:
     results: dict[str, TestResult] = field(default_factory=dict)
     cpid: str | None = None
     duration_seconds: float | None = None
-    # Class-level failures (`setUpClass (module.Class)`) by class path, with their reason.
+    # Failed set-ups, with their reason: `setUpClass (module.Class)` by class path and
+    # `setUpModule (module)` by module path. Their tests never ran.
     class_failures: dict[str, str] = field(default_factory=dict)
     # Where the results came from, for messages.
     source: str = ""
@@ -62,6 +63,16 @@ class RunResults:
         if previous is None or not previous.passed:
             self.results[result.name] = result
 
+    def set_up_failure(self, test_name: str) -> str | None:
+        """Why a test never ran, if its class's or its module's set-up failed."""
+        cls = test_name.rsplit(".", 1)[0]
+        if cls in self.class_failures:
+            return f"class set-up failed: {self.class_failures[cls]}"
+        module = cls.rsplit(".", 1)[0]
+        if module in self.class_failures:
+            return f"module set-up failed: {self.class_failures[module]}"
+        return None
+
     def by_uuid(self, uuid: str) -> list[TestResult]:
         return [r for r in self.results.values() if r.uuid == uuid]
 
@@ -69,3 +80,15 @@ class RunResults:
         for result in other.results.values():
             self.add(result)
         self.class_failures.update(other.class_failures)
+
+
+def headline(reason: str) -> str:
+    """One line of a reason for a table: a traceback's last line (what went wrong), keeping
+    a prefix such as `class set-up failed: ` that stood before the traceback."""
+    lines = [line.strip() for line in reason.strip().splitlines() if line.strip()]
+    if len(lines) <= 1:
+        return lines[0] if lines else ""
+    first = lines[0]
+    marker = "Traceback (most recent call last):"
+    prefix = first[: -len(marker)] if first.endswith(marker) else ""
+    return prefix + lines[-1]

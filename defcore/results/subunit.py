@@ -22,8 +22,17 @@ _STATUS = {
     "xfail": Outcome.FAILED,
     "uxsuccess": Outcome.FAILED,
 }
-_CLASS_FIXTURE = re.compile(r"^(setUpClass|tearDownClass|setUpModule) \((?P<cls>[^)]+)\)$")
-REASON_LINES = 8
+# unittest reports a failed class or module fixture as a pseudo-test `setUpClass (module.Class)`.
+_FIXTURE = re.compile(
+    r"^(?P<kind>setUpClass|tearDownClass|setUpModule|tearDownModule) \((?P<scope>[^)]+)\)$"
+)
+# Attachments that are what the test logged or printed, not why it failed or skipped
+# (Tempest attaches its log as `pythonlogging:''`).
+_OUTPUT_DETAILS = ("pythonlogging", "stdout", "stderr")
+# A failure's reason keeps the start of the traceback (where in the test) and its end (what went
+# wrong), and drops the frames between.
+HEAD_LINES = 3
+TAIL_LINES = 6
 
 
 def read_subunit(path: Path) -> RunResults:
@@ -47,10 +56,12 @@ def parse_subunit(data: bytes, source: str = "<subunit>") -> RunResults:
         if test_id == "subunit.parser" or test_id.startswith("subunit.parser"):
             problems.append(_details_text(test) or "unparseable packet")
             return
-        fixture = _CLASS_FIXTURE.match(test_id)
+        fixture = _FIXTURE.match(test_id)
         if fixture:
-            if status in {"fail", "uxsuccess"}:
-                run.class_failures[fixture.group("cls")] = _reason(test, status)
+            # Only a failed set-up keeps tests from running; after a failed tear-down the
+            # class's tests have their own outcomes.
+            if fixture.group("kind").startswith("setUp") and status in {"fail", "uxsuccess"}:
+                run.class_failures[fixture.group("scope")] = _reason(test, status)
             return
         name, uuid, _ = split_test_id(test_id)
         if status == "exists":
@@ -77,21 +88,18 @@ def parse_subunit(data: bytes, source: str = "<subunit>") -> RunResults:
             f"{len(problems)} damaged or incomplete packet(s))"
         )
     for result in list(run.results.values()):
-        cls = result.name.rsplit(".", 1)[0]
-        if not result.passed and result.outcome is not Outcome.FAILED and cls in run.class_failures:
-            run.results[result.name] = TestResult(
-                result.name,
-                Outcome.ERRORED,
-                result.uuid,
-                f"class set-up failed: {run.class_failures[cls]}",
-            )
+        # Listed but never started (or cut off): its class's or module's set-up says why.
+        why = run.set_up_failure(result.name)
+        if why is not None and result.outcome in {Outcome.MISSING, Outcome.ERRORED}:
+            run.results[result.name] = TestResult(result.name, Outcome.ERRORED, result.uuid, why)
     if not run.results and not run.class_failures:
         raise ResultsError(f"{source}: no test results in the subunit stream")
     return run
 
 
-def _details_text(test: dict[str, Any]) -> str:
-    parts = []
+def _details(test: dict[str, Any]) -> dict[str, str]:
+    """The test's text attachments by name, in stream order."""
+    out: dict[str, str] = {}
     for name, content in test.get("details", {}).items():
         try:
             text = "".join(
@@ -99,20 +107,37 @@ def _details_text(test: dict[str, Any]) -> str:
             )
         except Exception:
             continue
-        if text.strip() and name not in {"pythonlogging", "stdout", "stderr"}:
-            parts.append(text)
-    return "\n".join(parts)
+        if text.strip():
+            out[name] = text
+    return out
+
+
+def _is_output(name: str) -> bool:
+    return name.split(":", 1)[0] in _OUTPUT_DETAILS
+
+
+def _details_text(test: dict[str, Any]) -> str:
+    return "\n".join(t for n, t in _details(test).items() if not _is_output(n))
 
 
 def _reason(test: dict[str, Any], status: str) -> str:
-    text = _details_text(test).strip()
+    details = _details(test)
+    # What unittest and testtools name the why: `reason` for a skip, `traceback` for a failure
+    # (`traceback-1`... when a clean-up failed too). Anything else but the test's output else.
+    wanted = "reason" if status == "skip" else "traceback"
+    chosen = [t for n, t in details.items() if n.split("-", 1)[0] == wanted]
+    if not chosen:
+        chosen = [t for n, t in details.items() if not _is_output(n)]
+    text = "\n".join(t.strip("\n") for t in chosen).strip()
     if status == "skip":
-        return text.splitlines()[0] if text else "skipped (no reason given)"
+        return text.splitlines()[0].strip() if text else "skipped (no reason given)"
     if not text:
         return status
-    lines = text.splitlines()
-    # The end of a traceback says what went wrong; keep it and a little context.
-    return "\n".join(lines[-REASON_LINES:])
+    lines = [line.rstrip() for line in text.splitlines()]
+    if len(lines) > HEAD_LINES + TAIL_LINES + 1:
+        dropped = len(lines) - HEAD_LINES - TAIL_LINES
+        lines = [*lines[:HEAD_LINES], f"  ... ({dropped} lines)", *lines[-TAIL_LINES:]]
+    return "\n".join(lines)
 
 
 def _duration(test: dict[str, Any]) -> float | None:

@@ -191,15 +191,14 @@ def _judge(test: Test, capability: str, run: RunResults) -> TestVerdict:
     result, matched_as = find_result(test, run)
     flag_reason = test.flag.reason if test.flag else ""
     if result is None:
-        cls = _class_of(test.name)
-        reason = run.class_failures.get(cls)
+        reason = run.set_up_failure(test.name)
         if reason is not None:
             return TestVerdict(
                 test.name,
                 capability,
                 Outcome.ERRORED,
                 not test.flagged,
-                f"class set-up failed: {reason}",
+                reason,
                 flag_reason=flag_reason,
             )
         return TestVerdict(
