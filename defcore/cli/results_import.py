@@ -3,26 +3,42 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 
 from defcore.guidelines.model import Status
 from defcore.guidelines.sources import load
 from defcore.guidelines.targets import resolve_target
+from defcore.results.model import Outcome, headline
 from defcore.results.read import read_results
-from defcore.results.verdict import compute_verdict
-from defcore.runner.report import table
+from defcore.results.verdict import CapabilityVerdict, Verdict, compute_verdict
+
+REASON_WIDTH = 160
+# Output to a file or a CI log is not folded to rich's 80-column default.
+PIPED_WIDTH = 160
 
 
 @click.command("import")
 @click.argument("path", metavar="FILE", type=click.Path(path_type=Path))
-@click.option("--guideline", default="newest", show_default=True, help="Guideline id or file.")
+@click.option(
+    "--guideline",
+    "-g",
+    default="newest",
+    show_default=True,
+    help="Guideline id (2020.06), file or URL; newest is the newest dated guideline in "
+    "DEFCORE_GUIDELINES.",
+)
 @click.option(
     "--target",
+    "-t",
     required=True,
-    help='Platform, component or add-on, e.g. "OpenStack Powered Storage" or storage.',
+    help='Platform, add-on or component, e.g. "OpenStack Powered Storage" or storage. '
+    "Required: a guideline defines several and a result file does not say which was tested.",
 )
 @click.option("--advisory", is_flag=True, help="Judge the advisory capabilities too.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
@@ -30,26 +46,75 @@ from defcore.runner.report import table
 def import_(
     ctx: click.Context, path: Path, guideline: str, target: str, advisory: bool, fmt: str
 ) -> None:
-    """Judge a subunit stream, RefStack JSON or defcore result.json; exit 0 only on a pass.
+    """Judge a subunit stream, RefStack JSON or defcore result.json against a target.
 
-    The same verdict computation as `defcore test` and the results server: a capability passes
-    only if every unflagged test of it passed; RefStack files list passed tests only, so a test
-    absent from one did not pass.
+    The format is read from the content. The verdict is computed as `defcore test` and the
+    results server compute it: a capability passes only if every unflagged test of it passed
+    (a skip is not a pass); RefStack files list passed tests only, so a test absent from one did
+    not pass. There is no default target: --target is required, since a guideline defines
+    several platforms (2020.06: Platform, Compute, Storage) and add-ons.
+
+    Exit status: 0 when the target passes, 1 when it does not, 2 when the file cannot be read
+    or the guideline has no such target.
     """
     kind, run = read_results(path)
     chosen = load(guideline)
     statuses = (Status.REQUIRED, Status.ADVISORY) if advisory else (Status.REQUIRED,)
     verdict = compute_verdict(chosen, resolve_target(chosen, target), run, statuses)
+    tests = verdict.distinct_tests()
+    passed = sum(1 for t in tests.values() if t.passed)
     if fmt == "json":
-        click.echo(json.dumps({"format": kind, "verdict": verdict.as_dict()}, indent=2))
+        document = {"file": str(path), "format": kind, "verdict": verdict.as_dict()}
+        click.echo(json.dumps(document, indent=2))
     else:
         console = Console()
-        console.print(table(verdict))
-        tests = verdict.distinct_tests()
-        passed = sum(1 for t in tests.values() if t.passed)
+        if not console.is_terminal and "COLUMNS" not in os.environ:
+            console = Console(width=PIPED_WIDTH)
+        console.print(_table(verdict, show_status=advisory))
         word = "PASSED" if verdict.passed else "NOT PASSED"
-        console.print(
-            f"{verdict.target} {verdict.guideline}: {word} ({passed}/{len(tests)} tests) "
-            f"from {path} ({kind})"
+        colour = "green" if verdict.passed else "red"
+        click.echo(
+            f"{verdict.target} {verdict.guideline}: {click.style(word, fg=colour, bold=True)} "
+            f"({passed}/{len(tests)} tests) from {path} ({kind})"
+        )
+        if verdict.external_components:
+            click.echo("not judged here: " + ", ".join(verdict.external_components))
+    if tests and all(t.outcome is Outcome.MISSING for t in tests.values()):
+        click.echo(
+            f"note: none of the target's {len(tests)} tests is in {path}; "
+            "is it a run of this target?",
+            err=True,
         )
     ctx.exit(0 if verdict.passed else 1)
+
+
+def _table(verdict: Verdict, show_status: bool) -> Table:
+    out = Table(title=f"{verdict.target} {verdict.guideline}")
+    out.add_column("capability", no_wrap=True)
+    if show_status:
+        out.add_column("status")
+    out.add_column("verdict", no_wrap=True)
+    out.add_column("passed", justify="right", no_wrap=True)
+    out.add_column("reason", overflow="fold")
+    for cap in verdict.capabilities:
+        word = Text("passed", style="green") if cap.passed else Text("NOT PASSED", style="red")
+        row: list[str | Text] = [cap.name, *([str(cap.status)] if show_status else []), word]
+        row.append(f"{cap.count(Outcome.PASSED)}/{len(cap.required_tests)}")
+        row.append(Text(_reason(cap)))  # Text: brackets in ids and tracebacks are not markup
+        out.add_row(*row)
+    return out
+
+
+def _reason(cap: CapabilityVerdict) -> str:
+    """Why a capability did not pass: its first test that did not, and how many more."""
+    if not cap.required_tests:
+        return "every test is flagged" if cap.tests else ""
+    failing = [t for t in cap.required_tests if not t.passed]
+    if not failing:
+        return ""
+    first = failing[0]
+    why = headline(first.reason) if first.reason else ""
+    text = f"{first.name.rsplit('.', 1)[-1]}: {first.outcome}" + (f": {why}" if why else "")
+    if len(failing) > 1:
+        text += f" (+{len(failing) - 1} more)"
+    return text[:REASON_WIDTH]
