@@ -46,3 +46,34 @@ def connect(state: LabState, cloud: str = "defcore-lab-member") -> Any:
 
     config = openstack.config.OpenStackConfig(config_files=[state.clouds_file])
     return connection.Connection(config=config.get_one(cloud=cloud))
+
+
+_PLACEMENT = """
+import json, sys
+from swift.common import utils
+from swift.common.ring import Ring
+swift_dir, account, container, name = sys.argv[1:]
+utils.set_swift_dir(swift_dir)  # the lab's hash path prefix and suffix
+part, nodes = Ring(swift_dir, ring_name="object").get_nodes(account, container, name)
+print(json.dumps([part, nodes, utils.hash_path(account, container, name)]))
+"""
+
+
+def ring_placement(
+    swift_dir: Path, account: str, container: str, name: str
+) -> tuple[int, list[dict[str, Any]], str]:
+    """Where Swift's ring puts an object: (partition, nodes, hash), asked of Swift itself in a
+    process of its own (importing Swift makes eventlet change sockets and threads here)."""
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", _PLACEMENT, str(swift_dir), account, container, name],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    part, nodes, digest = json.loads(out.stdout)
+    return int(part), list(nodes), str(digest)

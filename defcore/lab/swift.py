@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import secrets
+import subprocess
 import sys
 from pathlib import Path
 
+from defcore.errors import LabError
 from defcore.lab.config import REGION, SERVICE_PASSWORD, LabConfig, StorageNode
 from defcore.lab.processes import ServiceSpec
 
@@ -43,25 +46,37 @@ def build_rings(config: LabConfig) -> None:
     would have sent is lost, so listings lag until replication; with them the proxy writes to a
     handoff, which sends the update, and listings stay right.
     """
-    from swift.common.ring import RingBuilder
-
-    for kind in KINDS:
-        builder = RingBuilder(PART_POWER, float(config.replicas), 1)
-        for node in config.storage_nodes():
-            for device in DEVICES:
-                builder.add_dev(
-                    {
-                        "region": 1,
-                        "zone": node.number,
-                        "ip": node.address,
-                        "port": _port(node, kind),
-                        "device": device,
-                        "weight": 100.0,
-                    }
-                )
-        builder.rebalance()
-        builder.save(str(config.swift_dir / f"{kind}.builder"))
-        builder.get_ring().save(str(config.swift_dir / f"{kind}.ring.gz"))
+    rings = {
+        kind: [
+            {
+                "region": 1,
+                "zone": node.number,
+                "ip": node.address,
+                "port": _port(node, kind),
+                "device": device,
+                "weight": 100.0,
+            }
+            for node in config.storage_nodes()
+            for device in DEVICES
+        ]
+        for kind in KINDS
+    }
+    spec = {
+        "swift_dir": str(config.swift_dir),
+        "part_power": PART_POWER,
+        "replicas": config.replicas,
+        "rings": rings,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "defcore.lab.rings", json.dumps(spec)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0:
+        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise LabError(f"building the Swift rings failed: {tail[:300]}")
 
 
 def _port(node: StorageNode, kind: str) -> int:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from shared_lab import connect
+from shared_lab import connect, ring_placement
 
 from defcore import lab
 from defcore.lab.config import MIDDLEWARE
@@ -54,12 +54,7 @@ def test_an_object_is_stored_on_every_node(lab_cloud: LabState) -> None:
 
     account = f"AUTH_{conn.current_project_id}"
     swift_dir = Path(lab_cloud.directory) / "swift"
-    from swift.common import utils
-    from swift.common.ring import Ring
-
-    utils.set_swift_dir(str(swift_dir))  # the hash path prefix and suffix of this lab
-    part, nodes = Ring(str(swift_dir), ring_name="object").get_nodes(account, container, name)
-    digest = utils.hash_path(account, container, name)
+    part, nodes, digest = ring_placement(swift_dir, account, container, name)
     assert sorted(n["ip"] for n in nodes) == ["127.0.0.2", "127.0.0.3", "127.0.0.4"]
     devices = {(n["ip"], n["device"]) for n in nodes}
     for node_number in (1, 2, 3):
