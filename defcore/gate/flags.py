@@ -17,7 +17,7 @@ from datetime import date
 
 from defcore.gate.runs import RunRecord
 from defcore.guidelines.model import Flag, Guideline, Target
-from defcore.results.model import Outcome
+from defcore.results.model import Outcome, headline
 from defcore.results.verdict import TestVerdict, compute_verdict
 
 
@@ -72,7 +72,7 @@ def _by_configuration(capability: str, name: str, obs: list[_Seen]) -> Candidate
     if not skipped or (not passed and len(obs) < 2):
         return None
     config, group = sorted(skipped.items())[0]
-    message = group[0].test.reason.splitlines()[0] if group[0].test.reason else "skipped"
+    message = headline(group[0].test.reason) or "skipped"
     evidence = [
         f"skipped in {len(g)} of {len(g)} runs with {c} "
         f"on {len({o.run.cloud for o in g})} cloud(s): {message}"
@@ -126,8 +126,7 @@ def _by_cloud(capability: str, name: str, obs: list[_Seen]) -> Candidate | None:
         return None
     evidence = [
         f"never passed on {c} ({len(g)} runs; the rest of {capability} passed): "
-        f"{g[0].test.outcome}"
-        + (f": {g[0].test.reason.splitlines()[-1]}" if g[0].test.reason else "")
+        f"{g[0].test.outcome}" + (f": {headline(g[0].test.reason)}" if g[0].test.reason else "")
         for c, g in sorted(never.items())
     ]
     evidence.append(f"passed on {len(passing)} other cloud(s)")

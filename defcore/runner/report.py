@@ -14,7 +14,7 @@ import jinja2
 from rich.console import Console
 from rich.table import Table
 
-from defcore.results.model import Outcome, RunResults
+from defcore.results.model import Outcome, RunResults, headline
 from defcore.results.refstack import to_refstack
 from defcore.results.verdict import CapabilityVerdict, Verdict
 
@@ -149,8 +149,9 @@ def table(verdict: Verdict) -> Table:
     for cap in verdict.capabilities:
         counts = Counter(t.outcome for t in cap.required_tests)
         first = next((t for t in cap.required_tests if not t.passed), None)
-        why = f"{first.name.rsplit('.', 1)[-1]}: {first.reason.splitlines()[0]}" if first and \
-            first.reason else ""  # fmt: skip
+        why = ""
+        if first is not None and first.reason:
+            why = f"{first.name.rsplit('.', 1)[-1]}: {headline(first.reason)}"
         out.add_row(
             cap.name,
             "[green]passed[/green]" if cap.passed else "[red]NOT PASSED[/red]",
