@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.console import Console
 
+from defcore.cli.console import make_console
 from defcore.gate.gate import Step, run_gate
 
 
@@ -39,7 +39,7 @@ def gate(
 ) -> None:
     """Check, lint, find every changed test in Tempest, then run the changed capabilities on a
     multi-node lab; stop at the first failure and exit 1."""
-    console = Console()
+    console = make_console()
 
     def log(step: Step) -> None:
         word = "skipped" if step.skipped else ("ok" if step.passed else "FAILED")

@@ -10,6 +10,7 @@ import click
 from rich.console import Console
 
 from defcore import lab
+from defcore.cli.console import make_console
 from defcore.lab.config import LAB_CLOUD
 from defcore.runner.report import print_summary
 from defcore.runner.run import RunOutcome, RunRequest, certify, rerun_failed
@@ -80,7 +81,7 @@ def test(
     rerun_dir: Path | None,
 ) -> None:
     """Run a guideline target's tests against a cloud; exit 0 only when the target passes."""
-    console = Console()
+    console = make_console()
     if rerun_dir is not None:
         _finish(ctx, rerun_failed(rerun_dir, console), console)
         return
@@ -117,7 +118,7 @@ def certify_lab(
     run_dir: Path | None,
 ) -> None:
     """Start the local lab cloud, certify it, and print the verdict and the report's path."""
-    console = Console()
+    console = make_console()
     directory = lab.default_lab_dir()
     state = lab.LabState.load(directory)
     started_here = state is None or not state.running()
