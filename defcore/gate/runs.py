@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from defcore.errors import ResultsError
 from defcore.results.model import RunResults
-from defcore.results.read import read_results
+from defcore.results.read import read_result_file
 
 
 @dataclass(frozen=True)
@@ -22,14 +21,10 @@ class RunRecord:
 def load_run(path: Path) -> RunRecord:
     """A run directory (its result.json) or any result file defcore reads."""
     file = path / "result.json" if path.is_dir() else path
-    _, results = read_results(file)
-    cloud, config = results.cpid or "", "unknown"
-    if file.suffix == ".json":
-        meta = json.loads(file.read_text()).get("defcore")
-        if isinstance(meta, dict):
-            config = str(meta.get("credentials") or config)
-            cloud = cloud or str(meta.get("auth_url") or meta.get("cloud") or "")
-    return RunRecord(str(path), cloud or str(path), config, results)
+    found = read_result_file(file)
+    config = str(found.meta.get("credentials") or "unknown")
+    cloud = found.results.cpid or str(found.meta.get("auth_url") or found.meta.get("cloud") or "")
+    return RunRecord(str(path), cloud or str(path), config, found.results)
 
 
 def load_runs(paths: list[Path]) -> list[RunRecord]:

@@ -10,7 +10,8 @@ import re
 from typing import Any
 
 from defcore.errors import DefcoreError, ResultsError
-from defcore.results.model import Outcome, RunResults, TestResult, split_test_id
+from defcore.results.model import Outcome, RunResults, TestResult
+from defcore.results.read import parse_defcore_tests
 from defcore.results.refstack import parse_refstack
 from defcore.results.subunit import parse_subunit
 
@@ -60,7 +61,7 @@ def _parse_json(data: Any) -> tuple[str, RunResults]:
             # defcore's result JSON: full outcomes when it has them, else its RefStack section.
             section = data["refstack"]
             if isinstance(data.get("tests"), list):
-                run = _parse_defcore_tests(data["tests"])
+                run = parse_defcore_tests(data["tests"], "body", default_outcome=Outcome.PASSED)
                 run.cpid = section.get("cpid") if isinstance(section.get("cpid"), str) else None
             else:
                 run = parse_refstack(section, "refstack")
@@ -77,32 +78,6 @@ def _parse_json(data: Any) -> tuple[str, RunResults]:
         "(defcore's result JSON)",
         422,
     )
-
-
-def _parse_defcore_tests(items: list[Any]) -> RunResults:
-    run = RunResults(source="upload")
-    outcomes = {o.value for o in Outcome}
-    for i, item in enumerate(items):
-        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
-            raise UploadError(f"tests[{i}] needs a string 'name'", 422)
-        outcome = item.get("outcome", "passed")
-        if outcome not in outcomes:
-            raise UploadError(
-                f"tests[{i}]: outcome {outcome!r} is not one of {', '.join(sorted(outcomes))}",
-                422,
-            )
-        name, uuid, _ = split_test_id(item["name"])
-        given = item.get("uuid")
-        reason = item.get("reason")
-        run.add(
-            TestResult(
-                name,
-                Outcome(outcome),
-                given if isinstance(given, str) else uuid,
-                reason if isinstance(reason, str) else "",
-            )
-        )
-    return run
 
 
 def _validate(run: RunResults) -> None:
