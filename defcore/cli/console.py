@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-import sys
 
 from rich.console import Console
 
 
 def make_console() -> Console:
-    # Piped into a CI log there is no terminal width; rich's 80 columns would fold every name.
-    if sys.stdout.isatty() or "COLUMNS" in os.environ:
-        return Console()
-    return Console(width=140)
+    # Piped into a file or a CI log there is no terminal width; rich's 80 columns would fold
+    # every name.
+    console = Console()
+    if console.is_terminal or "COLUMNS" in os.environ:
+        return console
+    return Console(width=160)

@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
+from defcore.cli.console import make_console
 from defcore.guidelines.model import Status
 from defcore.guidelines.sources import load
 from defcore.guidelines.targets import resolve_target
-from defcore.results.model import Outcome, headline
+from defcore.results.model import Outcome
 from defcore.results.read import read_results
-from defcore.results.verdict import CapabilityVerdict, Verdict, compute_verdict
-
-REASON_WIDTH = 160
-# Output to a file or a CI log is not folded to rich's 80-column default.
-PIPED_WIDTH = 160
+from defcore.results.table import verdict_table
+from defcore.results.verdict import compute_verdict
 
 
 @click.command("import")
@@ -67,10 +61,7 @@ def import_(
         document = {"file": str(path), "format": kind, "verdict": verdict.as_dict()}
         click.echo(json.dumps(document, indent=2))
     else:
-        console = Console()
-        if not console.is_terminal and "COLUMNS" not in os.environ:
-            console = Console(width=PIPED_WIDTH)
-        console.print(_table(verdict, show_status=advisory))
+        make_console().print(verdict_table(verdict, show_status=advisory))
         word = "PASSED" if verdict.passed else "NOT PASSED"
         colour = "green" if verdict.passed else "red"
         click.echo(
@@ -86,35 +77,3 @@ def import_(
             err=True,
         )
     ctx.exit(0 if verdict.passed else 1)
-
-
-def _table(verdict: Verdict, show_status: bool) -> Table:
-    out = Table(title=f"{verdict.target} {verdict.guideline}")
-    out.add_column("capability", no_wrap=True)
-    if show_status:
-        out.add_column("status")
-    out.add_column("verdict", no_wrap=True)
-    out.add_column("passed", justify="right", no_wrap=True)
-    out.add_column("reason", overflow="fold")
-    for cap in verdict.capabilities:
-        word = Text("passed", style="green") if cap.passed else Text("NOT PASSED", style="red")
-        row: list[str | Text] = [cap.name, *([str(cap.status)] if show_status else []), word]
-        row.append(f"{cap.count(Outcome.PASSED)}/{len(cap.required_tests)}")
-        row.append(Text(_reason(cap)))  # Text: brackets in ids and tracebacks are not markup
-        out.add_row(*row)
-    return out
-
-
-def _reason(cap: CapabilityVerdict) -> str:
-    """Why a capability did not pass: its first test that did not, and how many more."""
-    if not cap.required_tests:
-        return "every test is flagged" if cap.tests else ""
-    failing = [t for t in cap.required_tests if not t.passed]
-    if not failing:
-        return ""
-    first = failing[0]
-    why = headline(first.reason) if first.reason else ""
-    text = f"{first.name.rsplit('.', 1)[-1]}: {first.outcome}" + (f": {why}" if why else "")
-    if len(failing) > 1:
-        text += f" (+{len(failing) - 1} more)"
-    return text[:REASON_WIDTH]

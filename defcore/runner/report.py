@@ -12,10 +12,10 @@ from typing import Any
 
 import jinja2
 from rich.console import Console
-from rich.table import Table
 
-from defcore.results.model import Outcome, RunResults, headline
+from defcore.results.model import Outcome, RunResults
 from defcore.results.refstack import to_refstack
+from defcore.results.table import verdict_table
 from defcore.results.verdict import CapabilityVerdict, Verdict
 
 COLOURS = (
@@ -141,31 +141,8 @@ def _atomic(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
-def table(verdict: Verdict) -> Table:
-    out = Table(title=f"{verdict.target} {verdict.guideline}")
-    out.add_column("capability", no_wrap=True)
-    for column in ("verdict", "passed", "skipped", "failed", "missing", "why not"):
-        out.add_column(column, overflow="fold")
-    for cap in verdict.capabilities:
-        counts = Counter(t.outcome for t in cap.required_tests)
-        first = next((t for t in cap.required_tests if not t.passed), None)
-        why = ""
-        if first is not None and first.reason:
-            why = f"{first.name.rsplit('.', 1)[-1]}: {headline(first.reason)}"
-        out.add_row(
-            cap.name,
-            "[green]passed[/green]" if cap.passed else "[red]NOT PASSED[/red]",
-            f"{counts[Outcome.PASSED]}/{len(cap.required_tests)}",
-            str(counts[Outcome.SKIPPED]),
-            str(counts[Outcome.FAILED] + counts[Outcome.ERRORED]),
-            str(counts[Outcome.MISSING]),
-            why[:120],
-        )
-    return out
-
-
 def print_summary(console: Console, verdict: Verdict, outputs: Outputs) -> None:
-    console.print(table(verdict))
+    console.print(verdict_table(verdict))
     tests = verdict.distinct_tests()
     passed = sum(1 for t in tests.values() if t.passed)
     word = "[bold green]PASSED[/]" if verdict.passed else "[bold red]NOT PASSED[/]"
