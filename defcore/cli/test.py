@@ -3,7 +3,6 @@ against the local lab, started for the purpose."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
@@ -130,9 +129,9 @@ def certify_lab(
     else:
         console.print(f"using the lab already running in {directory}")
     try:
-        # The lab's own clouds.yaml, whatever OS_CLIENT_CONFIG_FILE says.
-        os.environ["OS_CLIENT_CONFIG_FILE"] = state.clouds_file
-        request = RunRequest(cloud=LAB_CLOUD, target=target, guideline=guideline)
+        request = RunRequest(
+            cloud=LAB_CLOUD, target=target, guideline=guideline, clouds_file=state.clouds_file
+        )
         outcome = certify(request, run_dir, console)
     finally:
         if started_here and not keep_lab:

@@ -8,7 +8,6 @@ does not change the verdict.
 
 from __future__ import annotations
 
-import os
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -163,7 +162,6 @@ def run_gate(
     directory = lab_dir or paths.data_dir() / "gate-lab"
     state = lab.up(lab.LabConfig(directory=directory, nodes=nodes, port_offset=port_offset))
     step.lines.append(f"lab of {nodes} storage nodes up in {state.seconds_to_healthy:.1f} s")
-    os.environ["OS_CLIENT_CONFIG_FILE"] = state.clouds_file
     timer = None
     if fault_node is not None:
         timer = threading.Timer(fault_after, lab.stop_node, (directory, fault_node))
@@ -179,6 +177,7 @@ def run_gate(
                 cloud=lab.LAB_CLOUD,
                 target=target_name,
                 guideline=str(change_ref),
+                clouds_file=state.clouds_file,
                 capabilities=caps,
             )
             outcome = certify(request, None, console)

@@ -36,13 +36,22 @@ def _search_path() -> list[str]:
     return [*loader.CONFIG_FILES, str(default_lab_dir() / "clouds.yaml")]
 
 
-def load_cloud(name: str | None) -> Cloud:
-    """The cloud named in clouds.yaml, or the one the OS_* variables describe when name is None."""
+def load_cloud(name: str | None, clouds_file: str | None = None) -> Cloud:
+    """The cloud named in clouds.yaml, or the one the OS_* variables describe when name is None.
+
+    With `clouds_file`, only that file is read and the environment is ignored: a lab's own
+    clouds.yaml, whatever OS_CLIENT_CONFIG_FILE says.
+    """
     import openstack.config
     from openstack import exceptions
 
     try:
-        config = openstack.config.OpenStackConfig(config_files=_search_path())
+        if clouds_file is not None:
+            config = openstack.config.OpenStackConfig(
+                config_files=[clouds_file], load_envvars=False
+            )
+        else:
+            config = openstack.config.OpenStackConfig(config_files=_search_path())
         region = config.get_one(cloud=name) if name else config.get_one()
     except exceptions.ConfigException as exc:
         where = f"cloud {name!r}" if name else "the OS_* variables"

@@ -45,6 +45,8 @@ class RunRequest:
     tempest_options: dict[str, str] = field(default_factory=dict)
     # Only these capabilities' tests (the gate runs just what a change touches).
     capabilities: list[str] | None = None
+    # Read the cloud from this clouds.yaml alone (a lab's), not the usual search path.
+    clouds_file: str | None = None
 
     @property
     def statuses(self) -> tuple[Status, ...]:
@@ -96,9 +98,9 @@ def _streams(run_dir: Path) -> list[Path]:
     return sorted(run_dir.glob("results*.subunit"), key=lambda p: (len(p.name), p.name))
 
 
-def _previous(run_dir: Path) -> RunResults:
+def _read_streams(run_dir: Path, streams: list[Path]) -> RunResults:
     merged = RunResults(source=str(run_dir))
-    for stream in _streams(run_dir):
+    for stream in streams:
         data = stream.read_bytes()
         if data:
             merged.merge(parse_subunit(data, str(stream)))
@@ -114,7 +116,7 @@ def _run(
     only_unpassed: bool,
 ) -> RunOutcome:
     began, started = time.monotonic(), datetime.now(UTC).isoformat(timespec="seconds")
-    cloud = load_cloud(request.cloud)
+    cloud = load_cloud(request.cloud, request.clouds_file)
     console.print(f"discovering {cloud.name} at {cloud.auth_url}")
     found = discover(cloud, request.timeout)
     # Admin credentials mean dynamic credentials, unless accounts are asked for explicitly;
@@ -137,20 +139,21 @@ def _run(
     console.print("listing the installed Tempest tests")
     installed = selection.installed_tests(paths.cache_dir())
     chosen = selection.resolve(guideline, target, installed, request.statuses)
-    previous = _previous(run_dir) if only_unpassed else RunResults()
+    earlier = _streams(run_dir)
+    # Read once: what earlier streams passed is skipped by a rerun and judged with the new one.
+    results = _read_streams(run_dir, earlier)
     wanted = set(request.capabilities) if request.capabilities is not None else None
     to_run = [
         s.installed_id
         for s in chosen.runnable
         if s.installed_id
         and (wanted is None or wanted & set(s.capabilities))
-        and not (only_unpassed and _passed(previous, s.installed_id))
+        and not (only_unpassed and _passed(results, s.installed_id))
     ]
     timings_file = paths.cache_dir() / "timings.json"
     interrupted = False
-    stream = run_dir / f"results-{len(_streams(run_dir)) + 1}.subunit"
-    if not _streams(run_dir):
-        stream = run_dir / "results.subunit"
+    name = f"results-{len(earlier) + 1}.subunit" if earlier else "results.subunit"
+    stream = run_dir / name
     try:
         if to_run:
             space = workspace.prepare(
@@ -173,7 +176,7 @@ def _run(
     finally:
         secret_conf.unlink(missing_ok=True)  # the password stays out of the kept run directory
 
-    results = _previous(run_dir)
+    results.merge(_read_streams(run_dir, [stream] if stream.exists() else []))
     results.cpid = found.cpid or None
     results.duration_seconds = time.monotonic() - began
     schedule.save_timings(
@@ -193,7 +196,7 @@ def _run(
         "tempest_version": version("tempest"),
         "credentials": "pre-provisioned accounts" if use_accounts else "dynamic (admin)",
         "not_found": [s.test.name for s in chosen.not_found],
-        "streams": [p.name for p in _streams(run_dir)],
+        "streams": [p.name for p in earlier] + ([stream.name] if stream.exists() else []),
     }
     outputs = report.write(run_dir, meta, results, verdict, meta["not_found"])
     return RunOutcome(run_dir, verdict, outputs, interrupted)

@@ -52,19 +52,10 @@ def target_tests(
     include_flagged: bool = False,
 ) -> dict[str, tuple[Test, list[str]]]:
     """Test name -> (test, capabilities it belongs to), in guideline order."""
-    wanted = tuple(statuses)
+    flagged = "include" if include_flagged else "exclude"
     out: dict[str, tuple[Test, list[str]]] = {}
-    for component in target.components:
-        for status, cap_name in component.all_capabilities():
-            capability = guideline.capabilities.get(cap_name)
-            if status not in wanted or capability is None:
-                continue
-            for test in capability.tests:
-                if test.flagged and not include_flagged:
-                    continue
-                entry = out.setdefault(test.name, (test, []))
-                if cap_name not in entry[1]:
-                    entry[1].append(cap_name)
+    for selected in guideline.tests_for(target, statuses, flagged):
+        out.setdefault(selected.test.name, (selected.test, []))[1].append(selected.capability)
     return out
 
 
