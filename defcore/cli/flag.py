@@ -9,8 +9,9 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from defcore.gate.flags import apply, candidates
-from defcore.gate.runs import RunRecord, load_runs, load_store_runs
+from defcore.gate.flags import Candidate, apply, candidates
+from defcore.gate.runs import load_runs, load_store_runs
+from defcore.guidelines.model import Guideline
 from defcore.guidelines.sources import load
 from defcore.guidelines.targets import resolve_target
 from defcore.guidelines.writer import dumps
@@ -21,11 +22,15 @@ database_option = click.option(
 )
 
 
-def _evidence(runs: tuple[Path, ...], database_url: str | None) -> list[RunRecord]:
+def _find(
+    runs: tuple[Path, ...], guideline: str, target: str, database_url: str | None
+) -> tuple[Guideline, list[Candidate], int]:
+    """The guideline, its flag candidates for the target, and how many runs were evidence."""
+    chosen = load(guideline)
     records = load_store_runs(database_url) if database_url else []
     if runs or not records:
         records += load_runs(list(runs))
-    return records
+    return chosen, candidates(chosen, resolve_target(chosen, target), records), len(records)
 
 
 guideline_option = click.option("--guideline", default="newest", show_default=True)
@@ -47,13 +52,11 @@ def candidates_command(
     runs: tuple[Path, ...], guideline: str, target: str, database_url: str | None, fmt: str
 ) -> None:
     """List tests that should be flagged, with the reason code and the evidence."""
-    chosen = load(guideline)
-    evidence = _evidence(runs, database_url)
-    found = candidates(chosen, resolve_target(chosen, target), evidence)
+    chosen, found, evidence = _find(runs, guideline, target, database_url)
     if fmt == "json":
         click.echo(json.dumps([c.__dict__ for c in found], indent=2))
         return
-    table = Table(title=f"flag candidates in {chosen.id} {target}, from {len(evidence)} runs")
+    table = Table(title=f"flag candidates in {chosen.id} {target}, from {evidence} runs")
     for column in ("test", "capability", "reason", "evidence"):
         table.add_column(column, overflow="fold")
     for c in found:
@@ -73,9 +76,7 @@ def propose(
     runs: tuple[Path, ...], guideline: str, target: str, database_url: str | None, output: Path
 ) -> None:
     """Write the guideline with the candidates flagged, as a draft for the committee's review."""
-    chosen = load(guideline)
-    evidence = _evidence(runs, database_url)
-    found = candidates(chosen, resolve_target(chosen, target), evidence)
+    chosen, found, _ = _find(runs, guideline, target, database_url)
     output.write_text(dumps(apply(chosen, found)))
     for c in found:
         click.echo(f"flagged {c.test} ({c.capability}): {c.flag_reason}", err=True)

@@ -12,13 +12,17 @@ Three patterns, each with the reason code it suggests and its evidence:
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import TypeVar
 
 from defcore.gate.runs import RunRecord
 from defcore.guidelines.model import Flag, Guideline, Target
 from defcore.results.model import Outcome, headline
 from defcore.results.verdict import TestVerdict, compute_verdict
+
+K = TypeVar("K")
 
 
 @dataclass(frozen=True)
@@ -60,10 +64,15 @@ def candidates(guideline: Guideline, target: Target, runs: list[RunRecord]) -> l
     return sorted(found, key=lambda c: (c.capability, c.test))
 
 
-def _by_configuration(capability: str, name: str, obs: list[_Seen]) -> Candidate | None:
-    by_config: dict[str, list[_Seen]] = defaultdict(list)
+def _group(obs: list[_Seen], key: Callable[[RunRecord], K]) -> dict[K, list[_Seen]]:
+    groups: dict[K, list[_Seen]] = defaultdict(list)
     for o in obs:
-        by_config[o.run.config].append(o)
+        groups[key(o.run)].append(o)
+    return groups
+
+
+def _by_configuration(capability: str, name: str, obs: list[_Seen]) -> Candidate | None:
+    by_config = _group(obs, lambda run: run.config)
     skipped = {
         c: group for c, group in by_config.items()
         if all(o.test.outcome is Outcome.SKIPPED for o in group)
@@ -93,9 +102,7 @@ def _by_configuration(capability: str, name: str, obs: list[_Seen]) -> Candidate
 
 
 def _intermittent(capability: str, name: str, obs: list[_Seen]) -> Candidate | None:
-    groups: dict[tuple[str, str], list[_Seen]] = defaultdict(list)
-    for o in obs:
-        groups[(o.run.cloud, o.run.config)].append(o)
+    groups = _group(obs, lambda run: (run.cloud, run.config))
     flaky = {
         key: g
         for key, g in groups.items()
@@ -114,9 +121,7 @@ def _intermittent(capability: str, name: str, obs: list[_Seen]) -> Candidate | N
 
 
 def _by_cloud(capability: str, name: str, obs: list[_Seen]) -> Candidate | None:
-    clouds: dict[str, list[_Seen]] = defaultdict(list)
-    for o in obs:
-        clouds[o.run.cloud].append(o)
+    clouds = _group(obs, lambda run: run.cloud)
     never = {
         c: g for c, g in clouds.items()
         if not any(o.test.passed for o in g) and all(o.capability_others_passed for o in g)

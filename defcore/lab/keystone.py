@@ -49,9 +49,13 @@ backend = dogpile.cache.memory
 """
 
 
+def conf_path(config: LabConfig) -> Path:
+    return config.keystone_dir / "keystone.conf"
+
+
 def write_config(config: LabConfig) -> Path:
     config.keystone_dir.mkdir(parents=True, exist_ok=True)
-    conf = config.keystone_dir / "keystone.conf"
+    conf = conf_path(config)
     conf.write_text(keystone_conf(config))
     return conf
 
@@ -133,7 +137,7 @@ def initialise(config: LabConfig, conf: Path) -> None:
     )
 
 
-def service(config: LabConfig, conf: Path) -> ServiceSpec:
+def service(config: LabConfig) -> ServiceSpec:
     gunicorn = str(Path(sys.executable).with_name("gunicorn"))
     return ServiceSpec(
         name="keystone",
@@ -154,6 +158,6 @@ def service(config: LabConfig, conf: Path) -> ServiceSpec:
         health_url=config.keystone_url,
         address="127.0.0.1",
         port=config.keystone_port,
-        env={"OS_KEYSTONE_CONFIG_FILES": str(conf)},
+        env={"OS_KEYSTONE_CONFIG_FILES": str(conf_path(config))},
         log_file=config.log_dir / "keystone.log",
     )

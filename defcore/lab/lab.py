@@ -124,18 +124,11 @@ def up(config: LabConfig, progress: Progress = lambda _: None) -> LabState:
             f"a lab is already running in {config.directory}; "
             f"stop it first: defcore lab down --dir {config.directory}"
         )
-    specs_ports = [("keystone", "127.0.0.1", config.keystone_port)]
-    specs_ports.append(("proxy", "127.0.0.1", config.proxy_port))
-    for node in config.storage_nodes():
-        specs_ports += [
-            (f"{node.name}-account", node.address, node.account_port),
-            (f"{node.name}-container", node.address, node.container_port),
-            (f"{node.name}-object", node.address, node.object_port),
-        ]
-    for name, address, port in specs_ports:
-        if processes.port_in_use(address, port):
+    keystone_spec, swift_specs = keystone.service(config), swift.services(config)
+    for spec in [keystone_spec, *swift_specs]:
+        if processes.port_in_use(spec.address, spec.port):
             raise LabError(
-                f"port {address}:{port} for {name} is in use; stop what holds it "
+                f"port {spec.address}:{spec.port} for {spec.name} is in use; stop what holds it "
                 "or choose other ports with --port-offset"
             )
     # A lab is always started fresh: a certification must not depend on what a previous
@@ -158,14 +151,13 @@ def up(config: LabConfig, progress: Progress = lambda _: None) -> LabState:
         progress(f"swift: rings and {config.nodes} storage nodes")
         swift.write_swift_conf(config)
         swift.build_rings(config)
-        swift_specs = swift.services(config, swift.write_configs(config))
+        swift.write_configs(config)
         # Swift's servers boot while Keystone's database is made: they need nothing from it.
         for spec in swift_specs:
             _start(state, spec)
         progress("keystone: database, keys and admin")
         conf = keystone.write_config(config)
         keystone.initialise(config, conf)
-        keystone_spec = keystone.service(config, conf)
         _start(state, keystone_spec)
         for spec in [keystone_spec, *swift_specs]:
             progress(f"waiting for {spec.name}")

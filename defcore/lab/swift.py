@@ -15,6 +15,7 @@ from defcore.lab.processes import ServiceSpec
 PART_POWER = 6  # 64 partitions: plenty for a lab, and rings build in milliseconds
 KINDS = ("account", "container", "object")
 DEVICES = ("d1", "d2")
+SERVER_COMMAND = (sys.executable, "-m", "defcore.lab.swift_server")
 
 
 def swift_conf(hash_suffix: str) -> str:
@@ -182,23 +183,22 @@ reseller_admin_role = ResellerAdmin
     return body
 
 
-def write_configs(config: LabConfig) -> dict[str, Path]:
-    """Write every server's configuration; returns service name -> configuration file."""
-    confs: dict[str, Path] = {}
+def conf_path(config: LabConfig, service: str) -> Path:
+    """The configuration file of a service: `proxy` or `node<n>-<kind>`."""
+    return config.swift_dir / f"{service}-server.conf"
+
+
+def write_configs(config: LabConfig) -> None:
+    """Write every server's configuration, and make the nodes' device directories."""
     for node in config.storage_nodes():
         for device in DEVICES:
             (devices_dir(config, node) / device).mkdir(parents=True, exist_ok=True)
         for kind in KINDS:
-            path = config.swift_dir / f"{node.name}-{kind}-server.conf"
-            path.write_text(storage_conf(config, node, kind))
-            confs[f"{node.name}-{kind}"] = path
-    proxy = config.swift_dir / "proxy-server.conf"
-    proxy.write_text(proxy_conf(config))
-    confs["proxy"] = proxy
-    return confs
+            conf_path(config, f"{node.name}-{kind}").write_text(storage_conf(config, node, kind))
+    conf_path(config, "proxy").write_text(proxy_conf(config))
 
 
-def services(config: LabConfig, confs: dict[str, Path]) -> list[ServiceSpec]:
+def services(config: LabConfig) -> list[ServiceSpec]:
     env = {"DEFCORE_SWIFT_CONF": str(config.swift_dir / "swift.conf")}
     specs: list[ServiceSpec] = []
     for node in config.storage_nodes():
@@ -208,7 +208,7 @@ def services(config: LabConfig, confs: dict[str, Path]) -> list[ServiceSpec]:
             specs.append(
                 ServiceSpec(
                     name=name,
-                    argv=[sys.executable, "-m", "defcore.lab.swift_server", kind, str(confs[name])],
+                    argv=[*SERVER_COMMAND, kind, str(conf_path(config, name))],
                     health_url=f"http://{node.address}:{port}/healthcheck",
                     address=node.address,
                     port=port,
@@ -219,7 +219,7 @@ def services(config: LabConfig, confs: dict[str, Path]) -> list[ServiceSpec]:
     specs.append(
         ServiceSpec(
             name="proxy",
-            argv=[sys.executable, "-m", "defcore.lab.swift_server", "proxy", str(confs["proxy"])],
+            argv=[*SERVER_COMMAND, "proxy", str(conf_path(config, "proxy"))],
             health_url=f"{config.proxy_url}/healthcheck",
             address="127.0.0.1",
             port=config.proxy_port,
