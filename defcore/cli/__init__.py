@@ -17,6 +17,7 @@ from defcore.cli.gate import gate
 from defcore.cli.governance import governance
 from defcore.cli.guideline import guideline
 from defcore.cli.lab import lab_group
+from defcore.cli.product import product
 from defcore.cli.proposal import proposal
 from defcore.cli.results import results
 from defcore.cli.score import score
@@ -38,6 +39,7 @@ cli.add_command(server)
 cli.add_command(serve)
 cli.add_command(upload)
 cli.add_command(results)
+cli.add_command(product)
 cli.add_command(proposal)
 cli.add_command(deployed)
 cli.add_command(sections)
