@@ -55,6 +55,20 @@ def _finish(ctx: click.Context, outcome: RunOutcome, console: Console) -> None:
     help="Set a tempest.conf option (repeatable), e.g. compute.image_ref=UUID.",
 )
 @click.option(
+    "--tempest-conf",
+    "tempest_conf_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Start from your own tempest.conf: its options win over discovery, "
+    "--tempest-option wins over it.",
+)
+@click.option(
+    "--image",
+    "image_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="A bootable image to upload for the compute tests (deleted afterwards); default: an "
+    "active public image of the cloud, else a 1 MiB raw image.",
+)
+@click.option(
     "--run-dir",
     type=click.Path(file_okay=False, path_type=Path),
     help="Where to put the run (default: runs/ under defcore's data directory).",
@@ -76,6 +90,8 @@ def test(
     timeout: float,
     accounts_file: Path | None,
     tempest_options: tuple[str, ...],
+    tempest_conf_file: Path | None,
+    image_file: Path | None,
     run_dir: Path | None,
     rerun_dir: Path | None,
 ) -> None:
@@ -95,6 +111,8 @@ def test(
         timeout=timeout,
         accounts_file=str(accounts_file.absolute()) if accounts_file else None,
         tempest_options=_parse_options(tempest_options),
+        tempest_conf=str(tempest_conf_file.absolute()) if tempest_conf_file else None,
+        image_file=str(image_file.absolute()) if image_file else None,
     )
     _finish(ctx, certify(request, run_dir, console), console)
 

@@ -54,6 +54,9 @@ class RunResults:
     # Failed set-ups, with their reason: `setUpClass (module.Class)` by class path and
     # `setUpModule (module)` by module path. Their tests never ran.
     class_failures: dict[str, str] = field(default_factory=dict)
+    # Set-ups that skipped (Tempest's skip_checks raise SkipTest in setUpClass), with the skip
+    # reason, keyed like class_failures. Their tests are skipped, not missing.
+    class_skips: dict[str, str] = field(default_factory=dict)
     # Where the results came from, for messages.
     source: str = ""
 
@@ -73,6 +76,27 @@ class RunResults:
             return f"module set-up failed: {self.class_failures[module]}"
         return None
 
+    def set_up_skip(self, test_name: str) -> str | None:
+        """Why a test never ran, if its class's or its module's set-up skipped it."""
+        cls = test_name.rsplit(".", 1)[0]
+        if cls in self.class_skips:
+            return f"class skipped at set-up: {self.class_skips[cls]}"
+        module = cls.rsplit(".", 1)[0]
+        if module in self.class_skips:
+            return f"module skipped at set-up: {self.class_skips[module]}"
+        return None
+
+    def never_ran(self, test_name: str) -> TestResult | None:
+        """A test that never started, judged by its class's or module's set-up: errored when
+        the set-up failed, skipped (with the skip's reason) when the set-up skipped."""
+        failed = self.set_up_failure(test_name)
+        if failed is not None:
+            return TestResult(test_name, Outcome.ERRORED, reason=failed)
+        skipped = self.set_up_skip(test_name)
+        if skipped is not None:
+            return TestResult(test_name, Outcome.SKIPPED, reason=skipped)
+        return None
+
     def by_uuid(self, uuid: str) -> list[TestResult]:
         return [r for r in self.results.values() if r.uuid == uuid]
 
@@ -80,6 +104,7 @@ class RunResults:
         for result in other.results.values():
             self.add(result)
         self.class_failures.update(other.class_failures)
+        self.class_skips.update(other.class_skips)
 
 
 def headline(reason: str) -> str:

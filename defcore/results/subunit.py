@@ -58,10 +58,13 @@ def parse_subunit(data: bytes, source: str = "<subunit>") -> RunResults:
             return
         fixture = _FIXTURE.match(test_id)
         if fixture:
-            # Only a failed set-up keeps tests from running; after a failed tear-down the
-            # class's tests have their own outcomes.
-            if fixture.group("kind").startswith("setUp") and status in {"fail", "uxsuccess"}:
-                run.class_failures[fixture.group("scope")] = _reason(test, status)
+            # Only a set-up keeps tests from running (failed, or skipped by Tempest's
+            # skip_checks); after a failed tear-down the class's tests have their own outcomes.
+            if fixture.group("kind").startswith("setUp"):
+                if status in {"fail", "uxsuccess"}:
+                    run.class_failures[fixture.group("scope")] = _reason(test, status)
+                elif status == "skip":
+                    run.class_skips[fixture.group("scope")] = _reason(test, status)
             return
         name, uuid, _ = split_test_id(test_id)
         if status == "exists":
@@ -89,10 +92,12 @@ def parse_subunit(data: bytes, source: str = "<subunit>") -> RunResults:
         )
     for result in list(run.results.values()):
         # Listed but never started (or cut off): its class's or module's set-up says why.
-        why = run.set_up_failure(result.name)
-        if why is not None and result.outcome in {Outcome.MISSING, Outcome.ERRORED}:
-            run.results[result.name] = TestResult(result.name, Outcome.ERRORED, result.uuid, why)
-    if not run.results and not run.class_failures:
+        judged = run.never_ran(result.name)
+        if judged is not None and result.outcome in {Outcome.MISSING, Outcome.ERRORED}:
+            run.results[result.name] = TestResult(
+                result.name, judged.outcome, result.uuid, judged.reason
+            )
+    if not run.results and not run.class_failures and not run.class_skips:
         raise ResultsError(f"{source}: no test results in the subunit stream")
     return run
 

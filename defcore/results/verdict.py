@@ -191,14 +191,14 @@ def _judge(test: Test, capability: str, run: RunResults) -> TestVerdict:
     result, matched_as = find_result(test, run)
     flag_reason = test.flag.reason if test.flag else ""
     if result is None:
-        reason = run.set_up_failure(test.name)
-        if reason is not None:
+        never = run.never_ran(test.name)
+        if never is not None:
             return TestVerdict(
                 test.name,
                 capability,
-                Outcome.ERRORED,
+                never.outcome,
                 not test.flagged,
-                reason,
+                never.reason,
                 flag_reason=flag_reason,
             )
         return TestVerdict(

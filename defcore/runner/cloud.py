@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,9 @@ class Cloud:
     verify: bool
     # Pre-provisioned accounts for Tempest, when the cloud's entry names a file of them.
     accounts_file: Path | None
+    # tempest.conf options only the operator knows (`defcore_tempest_options` in the cloud's
+    # entry, SECTION.KEY -> VALUE), such as how Tempest reaches a guest over SSH.
+    tempest_options: dict[str, str] = field(default_factory=dict)
 
 
 def _search_path() -> list[str]:
@@ -68,6 +71,11 @@ def load_cloud(name: str | None, clouds_file: str | None = None) -> Cloud:
     if not project:
         raise RunnerError(f"cloud {label!r}: no project_name in its auth section")
     accounts = raw.get("defcore_accounts_file")
+    options = raw.get("defcore_tempest_options") or {}
+    if not isinstance(options, dict) or not all("." in str(k) for k in options):
+        raise RunnerError(
+            f"cloud {label!r}: defcore_tempest_options must map SECTION.KEY to a value"
+        )
     return Cloud(
         name=label,
         auth_url=_v3(str(auth["auth_url"])),
@@ -81,7 +89,13 @@ def load_cloud(name: str | None, clouds_file: str | None = None) -> Cloud:
         region=raw.get("region_name") or None,
         verify=bool(raw.get("verify", True)),
         accounts_file=Path(accounts) if accounts else None,
+        tempest_options={str(k): _option_text(v) for k, v in options.items()},
     )
+
+
+def _option_text(value: object) -> str:
+    # YAML gives booleans and numbers; tempest.conf wants its own spelling of them.
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def _v3(url: str) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from defcore.errors import RunnerError
+from defcore.runner.apis import ServiceApis, discover_apis
 from defcore.runner.cloud import Cloud
 
 TIMEOUT = 30.0  # default seconds for any one discovery request
@@ -31,6 +32,8 @@ class Discovery:
     services: dict[str, str] = field(default_factory=dict)
     identity_versions: list[str] = field(default_factory=list)
     swift_info: dict[str, Any] | None = None
+    # Compute, volume, image and network: microversions, extensions, import methods.
+    apis: ServiceApis = field(default_factory=ServiceApis)
 
     @property
     def is_admin(self) -> bool:
@@ -44,7 +47,7 @@ class Discovery:
         return sorted(k for k in self.swift_info if k != "swift")
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "apis": self.apis.as_dict()}
 
 
 def _session(cloud: Cloud, timeout: float) -> Any:
@@ -97,6 +100,7 @@ def discover(cloud: Cloud, timeout: float = TIMEOUT) -> Discovery:
     found.identity_versions = _identity_versions(sess, cloud.auth_url)
     if "object-store" in found.services:
         found.swift_info = _swift_info(sess, found.services["object-store"])
+    found.apis = discover_apis(sess, found.services)
     return found
 
 

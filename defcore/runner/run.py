@@ -25,9 +25,17 @@ from defcore.guidelines.targets import resolve_target
 from defcore.results.model import RunResults
 from defcore.results.subunit import parse_subunit
 from defcore.results.verdict import Verdict, compute_verdict
-from defcore.runner import execute, report, schedule, selection, tempest_conf, workspace
-from defcore.runner.cloud import load_cloud
-from defcore.runner.discover import discover
+from defcore.runner import (
+    execute,
+    report,
+    resources,
+    schedule,
+    selection,
+    tempest_conf,
+    workspace,
+)
+from defcore.runner.cloud import Cloud, load_cloud
+from defcore.runner.discover import Discovery, discover
 from defcore.runner.progress import RunProgress
 
 RUN_FILE = "run.json"
@@ -47,6 +55,9 @@ class RunRequest:
     capabilities: list[str] | None = None
     # Read the cloud from this clouds.yaml alone (a lab's), not the usual search path.
     clouds_file: str | None = None
+    # The user's own tempest.conf to start from, and an image file to boot servers from.
+    tempest_conf: str | None = None
+    image_file: str | None = None
 
     @property
     def statuses(self) -> tuple[Status, ...]:
@@ -127,14 +138,71 @@ def _run(
     if use_accounts is not None and not use_accounts.is_file():
         raise RunnerError(f"accounts file {use_accounts}: no such file")
 
+    layers = [cloud.tempest_options]
+    if request.tempest_conf:
+        layers.append(tempest_conf.read_user_conf(Path(request.tempest_conf)))
+    given = frozenset(k for layer in [*layers, request.tempest_options] for k in layer)
+    (run_dir / "discovery.json").write_text(json.dumps(found.as_dict(), indent=2))
+    conn = None
+    made = resources.ComputeResources()
+    if {"compute", "image", "network"} & set(found.services):
+        console.print("finding or creating the image, flavors and networks the tests need")
+        conn = resources.connect(cloud, request.timeout)
+        made = resources.prepare(
+            conn,
+            found.services,
+            found.is_admin,
+            run_dir,
+            Path(request.image_file) if request.image_file else None,
+            given,
+            lambda note: console.print(f"[yellow]note:[/] {note}"),
+        )
+    try:
+        return _configured_run(
+            request,
+            guideline,
+            target,
+            run_dir,
+            console,
+            only_unpassed,
+            found,
+            cloud,
+            use_accounts,
+            layers,
+            made,
+            began,
+            started,
+        )
+    finally:
+        if conn is not None:
+            for problem in resources.cleanup(conn, run_dir):
+                console.print(f"[red]not deleted:[/] {problem}")
+
+
+def _configured_run(
+    request: RunRequest,
+    guideline: Guideline,
+    target: Target,
+    run_dir: Path,
+    console: Console,
+    only_unpassed: bool,
+    found: Discovery,
+    cloud: Cloud,
+    use_accounts: Path | None,
+    layers: list[dict[str, str]],
+    made: resources.ComputeResources,
+    began: float,
+    started: str,
+) -> RunOutcome:
     secret_dir = run_dir / "workspace" / "etc"
     secret_dir.mkdir(parents=True, exist_ok=True)
-    conf = tempest_conf.build(cloud, found, run_dir, use_accounts, request.tempest_options)
+    conf = tempest_conf.build(
+        cloud, found, run_dir, use_accounts, request.tempest_options, made, layers
+    )
     secret_conf = secret_dir / "tempest.conf"
     secret_conf.touch(mode=0o600)
     secret_conf.write_text(tempest_conf.render(conf))
     (run_dir / "tempest.conf").write_text(tempest_conf.render(conf, redact=True))
-    (run_dir / "discovery.json").write_text(json.dumps(found.as_dict(), indent=2))
 
     console.print("listing the installed Tempest tests")
     installed = selection.installed_tests(paths.cache_dir())
@@ -177,6 +245,14 @@ def _run(
         secret_conf.unlink(missing_ok=True)  # the password stays out of the kept run directory
 
     results.merge(_read_streams(run_dir, [stream] if stream.exists() else []))
+    for selected in chosen.runnable:
+        # A test of a class skipped (or failed) at set-up may not be in the stream at all:
+        # it is recorded as what its set-up made it, with the reason, never as missing.
+        name = (selected.installed_id or "").split("[", 1)[0]
+        if name and name not in results.results:
+            never = results.never_ran(name)
+            if never is not None:
+                results.add(never)
     results.cpid = found.cpid or None
     results.duration_seconds = time.monotonic() - began
     schedule.save_timings(
@@ -196,6 +272,14 @@ def _run(
         "tempest_version": version("tempest"),
         "credentials": "pre-provisioned accounts" if use_accounts else "dynamic (admin)",
         "not_found": [s.test.name for s in chosen.not_found],
+        "resources": {
+            "image_ref": made.image_ref,
+            "flavor_ref": made.flavor_ref,
+            "flavor_ref_alt": made.flavor_ref_alt,
+            "public_network_id": made.public_network_id,
+            "image_format_enforcement": made.image_format_enforcement,
+            "created": [f"{c.kind} {c.name} ({c.id})" for c in made.created],
+        },
         "streams": [p.name for p in earlier] + ([stream.name] if stream.exists() else []),
     }
     outputs = report.write(run_dir, meta, results, verdict, meta["not_found"])

@@ -72,6 +72,19 @@ class BrokenSetUp(unittest.TestCase):
         pass
 
 
+class SkippedSetUp(unittest.TestCase):
+    # As Tempest's skip_checks do: the whole class is skipped in setUpClass.
+    @classmethod
+    def setUpClass(cls):
+        raise unittest.SkipTest(
+            "The microversion range[2.2 - latest] of this test is out of the configuration "
+            "range[None - None]."
+        )
+
+    def test_never_started(self):
+        pass
+
+
 class BrokenTearDown(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):

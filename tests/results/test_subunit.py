@@ -69,6 +69,16 @@ def test_a_class_set_up_failure_fails_the_class_tests(run: RunResults) -> None:
     )
 
 
+def test_a_class_skipped_at_set_up_skips_its_tests_with_the_reason(run: RunResults) -> None:
+    # Tempest's skip_checks raise SkipTest in setUpClass: the class's tests are skipped, with
+    # the reason, never "missing" and never passed.
+    assert "microversion range[2.2 - latest]" in run.class_skips["sample_tests.SkippedSetUp"]
+    never = run.results["sample_tests.SkippedSetUp.test_never_started"]
+    assert never.outcome is Outcome.SKIPPED and not never.passed
+    assert never.reason.startswith("class skipped at set-up: The microversion range[2.2 - latest]")
+    assert "sample_tests.SkippedSetUp" not in run.class_failures
+
+
 def test_a_module_set_up_failure_fails_the_module_tests(run: RunResults) -> None:
     assert "no credentials for the module" in run.class_failures["module_setup_tests"]
     one = run.results["module_setup_tests.Never.test_one"]
@@ -94,6 +104,7 @@ def test_names_and_ids_from_a_real_tempest_style_stream(run: RunResults) -> None
         f"{LOGGED}.test_fails_after_logging",
         f"{LOGGED}.test_deep_failure",
         "sample_tests.BrokenSetUp.test_never_runs",
+        "sample_tests.SkippedSetUp.test_never_started",
         "sample_tests.BrokenTearDown.test_ran_before_tear_down",
         "sample_tests.BrokenTearDown.test_skipped_before_tear_down",
         "module_setup_tests.Never.test_one",

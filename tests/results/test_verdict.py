@@ -132,6 +132,20 @@ def test_a_failed_class_set_up_fails_the_tests_absent_from_the_run(storage: Stor
         assert test.reason == "class set-up failed: RuntimeError: no tempurl key"
 
 
+def test_a_class_skipped_at_set_up_skips_the_tests_absent_from_the_run(storage: Storage) -> None:
+    guideline, target = storage
+    run = _all_passed(guideline, target)
+    for name in [n for n in run.results if n.startswith(f"{MODULE}.ObjectTempUrlTest.")]:
+        del run.results[name]
+    run.class_skips[f"{MODULE}.ObjectTempUrlTest"] = "tempurl is not enabled"
+    verdict = compute_verdict(guideline, target, run)
+    assert _not_passed(verdict) == [TEMPURL_GET, TEMPURL_PUT]
+    for cap in (TEMPURL_GET, TEMPURL_PUT):
+        (test,) = _cap(verdict, cap).tests
+        assert test.outcome is Outcome.SKIPPED
+        assert test.reason == "class skipped at set-up: tempurl is not enabled"
+
+
 def test_an_alias_counts_only_where_the_guideline_gives_it(storage: Storage) -> None:
     guideline, target = storage
     run = _all_passed(guideline, target)

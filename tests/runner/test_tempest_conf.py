@@ -10,8 +10,10 @@ import yaml
 
 from defcore.errors import RunnerError
 from defcore.runner import tempest_conf
+from defcore.runner.apis import ServiceApis, root_of
 from defcore.runner.cloud import Cloud, load_cloud
 from defcore.runner.discover import Discovery
+from defcore.runner.resources import ComputeResources
 
 CLOUD = Cloud(
     name="c",
@@ -142,3 +144,123 @@ def test_a_cloud_entry_without_a_password_is_named(
     monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(path))
     with pytest.raises(RunnerError, match="cloud 'nopw': no password in its auth section"):
         load_cloud("nopw")
+
+
+def _compute_found() -> Discovery:
+    found = _found(["admin"], {})
+    found.services |= {
+        "compute": "http://127.0.0.1:8774/v2.1",
+        "network": "http://127.0.0.1:9696",
+        "volumev3": "http://127.0.0.1:8776/v3/p",
+        "image": "http://127.0.0.1:9292",
+    }
+    found.apis = ServiceApis(
+        microversions={"compute": ("2.1", "2.96"), "volume": ("3.0", "3.70")},
+        extensions={"network": ["external-net", "router", "security-group"], "volume": ["os-X"]},
+        image_versions=["v2.0", "v2.17"],
+        image_import_methods=["glance-direct", "web-download"],
+    )
+    return found
+
+
+def _made() -> ComputeResources:
+    return ComputeResources(
+        image_ref="img",
+        image_ref_alt="img",
+        flavor_ref="f1",
+        flavor_ref_alt="f2",
+        public_network_id="pub-id",
+        public_network_name="public",
+        fixed_network_name="shared-net",
+        image_format_enforcement=False,
+    )
+
+
+def test_compute_sections_come_from_discovery_and_resources(tmp_path: Path) -> None:
+    conf = tempest_conf.build(CLOUD, _compute_found(), tmp_path, None, {}, _made())
+    compute = conf["compute"]
+    assert (compute["min_microversion"], compute["max_microversion"]) == ("2.1", "2.96")
+    assert (compute["image_ref"], compute["flavor_ref"], compute["flavor_ref_alt"]) == (
+        "img",
+        "f1",
+        "f2",
+    )
+    # Dynamic credentials make each test project its network: no fixed network is named.
+    assert "fixed_network_name" not in compute
+    assert conf["network"]["public_network_id"] == "pub-id"
+    # Exactly what Neutron and Cinder list, never Tempest's default "all".
+    assert conf["network-feature-enabled"]["api_extensions"] == "external-net,router,security-group"
+    assert conf["network-feature-enabled"]["floating_ips"] == "true"
+    assert conf["volume"]["catalog_type"] == "volumev3"
+    assert conf["volume"]["max_microversion"] == "3.70"
+    assert conf["volume-feature-enabled"]["api_extensions"] == "os-X"
+    assert conf["image-feature-enabled"]["import_image"] == "true"
+    assert conf["image-feature-enabled"]["image_format_enforcement"] == "false"
+    for service in ("nova", "neutron", "cinder", "glance"):
+        assert conf["service_available"][service] == "true"
+
+
+def test_pre_provisioned_accounts_get_the_shared_network(tmp_path: Path) -> None:
+    accounts = tmp_path / "accounts.yaml"
+    conf = tempest_conf.build(CLOUD, _compute_found(), tmp_path, accounts, {}, _made())
+    assert conf["compute"]["fixed_network_name"] == "shared-net"
+
+
+def test_layers_apply_in_order_cloud_entry_then_user_file_then_options(tmp_path: Path) -> None:
+    user = tmp_path / "user-tempest.conf"
+    user.write_text(
+        "[compute]\nimage_ref = from-user-file\nflavor_ref = user-flavor\n"
+        "[validation]\nconnect_method = floating\nimage_ssh_user = cirros\n"
+    )
+    entry = {"validation.connect_method": "fixed", "validation.run_validation": "true"}
+    conf = tempest_conf.build(
+        CLOUD,
+        _compute_found(),
+        tmp_path,
+        None,
+        {"compute.flavor_ref": "from-option"},
+        _made(),
+        [entry, tempest_conf.read_user_conf(user)],
+    )
+    assert conf["compute"]["image_ref"] == "from-user-file"  # the file beats discovery
+    assert conf["validation"]["connect_method"] == "floating"  # and the cloud entry
+    assert conf["validation"]["run_validation"] == "true"  # the entry beats Tempest's default
+    assert conf["compute"]["flavor_ref"] == "from-option"  # --tempest-option beats all
+
+
+def test_a_broken_user_tempest_conf_is_named(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.conf"
+    broken.write_text("image_ref = no section\n")
+    with pytest.raises(RunnerError, match=r"--tempest-conf .*broken.conf: not an INI file"):
+        tempest_conf.read_user_conf(broken)
+    with pytest.raises(RunnerError, match=r"--tempest-conf .*absent.conf: cannot read"):
+        tempest_conf.read_user_conf(tmp_path / "absent.conf")
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "root", "version"),
+    [
+        ("http://h:8774/v2.1", "http://h:8774/", "v2.1"),
+        ("http://h:8774/v2.1/abc123", "http://h:8774/", "v2.1"),
+        ("https://h/compute/v2.1", "https://h/compute/", "v2.1"),
+        ("http://h:8776/v3/p", "http://h:8776/", "v3"),
+        ("http://h:9696", "http://h:9696/", ""),
+        ("http://h:9696/networking/", "http://h:9696/networking/", ""),
+    ],
+)
+def test_the_root_and_version_of_a_catalog_url(endpoint: str, root: str, version: str) -> None:
+    assert root_of(endpoint) == (root, version)
+
+
+def test_operator_options_from_the_cloud_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    auth = {"auth_url": "http://k:5000", "username": "u", "password": "p", "project_name": "pr"}
+    good = {"auth": auth, "defcore_tempest_options": {"validation.run_validation": True}}
+    bad = {"auth": auth, "defcore_tempest_options": {"run_validation": True}}
+    path = tmp_path / "clouds.yaml"
+    path.write_text(yaml.safe_dump({"clouds": {"good": good, "bad": bad}}))
+    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", str(path))
+    assert load_cloud("good").tempest_options == {"validation.run_validation": "true"}
+    with pytest.raises(RunnerError, match="cloud 'bad': defcore_tempest_options must map"):
+        load_cloud("bad")
