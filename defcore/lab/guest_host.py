@@ -18,6 +18,7 @@ TOOLS = {
     "ip": "iproute2",
     "unshare": "util-linux",
     "nsenter": "util-linux",
+    "setpriv": "util-linux",
     "losetup": "mount",
     "mount": "mount",
     "ssh-keygen": "openssh-client",

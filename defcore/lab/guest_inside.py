@@ -13,6 +13,13 @@ SSHD = "/usr/sbin/sshd"
 # Where the guest sees its directory: a read-only bind mount made before /tmp, /run, /dev and
 # /root become the guest's own (the directory may well be under one of them on the host).
 INSIDE = "/run/defcore-guest"
+DROPPED = ",".join(
+    f"-{cap}"
+    for cap in (
+        "sys_admin", "sys_module", "sys_rawio", "sys_boot", "sys_time", "mknod",
+        "mac_admin", "mac_override", "syslog", "bpf",
+    )
+)  # fmt: skip
 
 
 def sshd_config() -> str:
@@ -81,7 +88,9 @@ def init_script(directory: Path, hostname: str, vcpus: int, user: str, home: str
         # The host's files are read-only in here: only this mount namespace's view changes.
         "mount -o remount,bind,ro /",
         "echo 'defcore-guest: starting sshd'",
-        f"exec {SSHD} -D -e -f {INSIDE}/sshd_config",
+        # Its root may not remount the host's files writable, make device nodes, load modules
+        # or set the clock: dropped from the bounding set before sshd, for all it starts.
+        f"exec setpriv --bounding-set {DROPPED} {SSHD} -D -e -f {INSIDE}/sshd_config",
         "",
     ]
     return "\n".join(lines)

@@ -134,6 +134,9 @@ def test_guest_cannot_write_the_hosts_files(
     answer = client.exec_command("touch /etc/defcore-guest-was-here 2>&1 || true")
     assert "Read-only file system" in answer
     assert not Path("/etc/defcore-guest-was-here").exists()
+    for command in ("mount -o remount,rw /", "mknod /tmp/disk b 254 0", "hostname other"):
+        assert "ok" not in client.exec_command(f"{command} 2>&1 && echo ok || true")
+    assert client.exec_command("hostname").strip() == "server-c"
 
 
 def test_reboot_gives_a_later_boot_time(start_guest: GuestFactory, key: paramiko.RSAKey) -> None:
