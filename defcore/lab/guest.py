@@ -11,16 +11,19 @@ by a veth pair. Inside, it is what Tempest checks of a guest: the server's hostn
 uptime that starts at zero at every (re)boot (a time namespace), the server's key pair, and its
 own block devices: the disk behind its root filesystem as `vda`, each attached volume's file as a
 loop device shown as `vdb`, `vdc`... (its own `/dev`, `/sys/block` and `/sys/dev/block`). The
-host's filesystem is seen read-only; `/root`, `/tmp`, `/run` and `/dev` are the guest's own.
+host's filesystem is seen read-only; `/root`, `/tmp`, `/run` and `/dev` are the guest's own, and
+its root has no sys_admin, mknod, sys_module, sys_rawio or sys_time capability. It is a test
+fixture, not a security boundary: it needs root on the host, and only Tempest logs in.
 
 What Tempest 47 does with `run_validation = true` in the 2020.06 Platform list (273 tests): a
-key pair made by Nova (RSA 2048, so `[validation] ssh_key_type = rsa`; the default ecdsa cannot
-read it), a security group (our guests have no firewall to apply it), and with the default
-`connect_method = floating` a floating IP: set `connect_method = fixed`,
-`network_for_ssh = <the servers' network name>` and `[network] project_networks_reachable = true`,
-since the host reaches each guest at its fixed IP. The login user is `image_ssh_user` (and
-`image_alt_ssh_user` after a rebuild), `root` by default; commands run through the user's shell
-after `set -eu -o pipefail` (bash). The tests of the list that log in:
+key pair made by Nova (RSA 2048, so `[validation] ssh_key_type = rsa`: with the default ecdsa,
+paramiko refuses it, "encountered RSA key, expected EC key"), a security group (our guests have
+no firewall to apply it), and with the default `connect_method = floating` a floating IP: set
+`connect_method = fixed`, `network_for_ssh = <the servers' network name>` and
+`[network] project_networks_reachable = true`, since the host reaches each guest at its fixed
+IP. The login user is `image_ssh_user` (and `image_alt_ssh_user` after a rebuild), `root` by
+default; commands run through the user's shell after `set -eu -o pipefail` (bash).
+The tests of the list that log in:
 - compute-servers-host / -verify (`test_create_server.ServersTestJSON`): `hostname` (compared,
   lower-cased and cut at the first dot, with the server name: Nova's `instance.hostname`) and
   `grep -c ^processor /proc/cpuinfo` against the flavor's vcpus;
@@ -32,6 +35,9 @@ after `set -eu -o pipefail` (bash). The tests of the list that log in:
   disk must grow by one after attach plus stop/start, and shrink back after detach plus
   stop/start; `test_list_get_volume_attachments` logs in with two volumes attached.
 Everything else in the list creates servers with `wait_until='ACTIVE'` and never logs in.
+Those three classes create their key pair (and security group) in class set-up, so with
+validation on, a cloud that refuses key pairs to members errors every test of those classes,
+not only the key pair capability's.
 
 API, for the hypervisor driver (it imports nothing of Nova):
 
