@@ -264,14 +264,20 @@ class Guest:
     # -- disks ------------------------------------------------------------------------------
 
     def attach_disk(self, path: Path, device: str, read_only: bool = False) -> None:
-        """Give the guest `path` (a volume's file) as block device `device` (vdb..vdz)."""
+        """Give the guest `path` (a volume's file or block device) as disk `device` (vdb..vdz).
+
+        The guest sees it as /dev/`device` and in `lsblk`, through a loop device on the host.
+        """
         device = device.removeprefix("/dev/")
         if not _DEVICE.fullmatch(device):
             raise LabError(f"guest {self.spec.name!r}: device {device!r} is not one of vdb..vdz")
         if any(d.device == device for d in self.spec.disks):
             raise LabError(f"guest {self.spec.name!r}: device {device} is already attached")
-        if not Path(path).is_file():
-            raise LabError(f"guest {self.spec.name!r}: volume file {path} does not exist")
+        if not (Path(path).is_file() or Path(path).is_block_device()):
+            raise LabError(
+                f"guest {self.spec.name!r}: volume {path} does not exist "
+                "(a file or a block device is needed)"
+            )
         disk = GuestDisk(device, str(Path(path).resolve()), read_only)
         if self.running:
             self._expose_disk(disk)
@@ -380,7 +386,8 @@ class Guest:
         # Recorded at once: whatever happens next, stop() detaches it.
         self._runtime = replace(self._runtime, loops={**self._runtime.loops, loop: disk.path})
         self._save()
-        sectors = os.stat(disk.path).st_size // 512
+        with open(disk.path, "rb") as data:  # the size of a file or of a block device
+            sectors = data.seek(0, os.SEEK_END) // 512
         script = guest_inside.show_disk_script(
             disk.device, loop_numbers(loop), sectors, disk.read_only
         )

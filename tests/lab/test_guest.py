@@ -165,12 +165,37 @@ def test_attached_volume_is_a_disk_across_stop_and_start(
     guest.start()
     assert len(disks(client)) == len(before) + 1
     assert "vdb" in disks(client)
-    client.exec_command("printf defcore-guest | dd of=/dev/vdb conv=notrunc status=none")
+    client.exec_command("printf defcore-guest | dd of=/dev/vdb conv=notrunc,fsync status=none")
     assert volume.read_bytes()[:13] == b"defcore-guest"
     guest.detach_disk("vdb")
     guest.reboot()
     assert disks(client) == before
     assert _loops_of(volume) == ""
+
+
+def test_a_volume_given_as_a_block_device(
+    start_guest: GuestFactory, key: paramiko.RSAKey, tmp_path: Path
+) -> None:
+    # A volume connector may hand the driver a block device rather than a file.
+    volume = tmp_path / "volume-4"
+    with open(volume, "wb") as f:
+        f.truncate(8 * 1024 * 1024)
+    device = subprocess.run(
+        ["losetup", "--find", "--show", str(volume)], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    try:
+        guest = start_guest("server-m", f"{SUBNET}.15")
+        guest.attach_disk(Path(device), "vdb")
+        client = login(f"{SUBNET}.15", key)
+        assert client.exec_command("lsblk -lb --nodeps -o NAME,SIZE | grep vdb").split() == [
+            "vdb",
+            str(8 * 1024 * 1024),
+        ]
+        client.exec_command("printf through-two-loops | dd of=/dev/vdb conv=notrunc,fsync status=none")
+        guest.stop()
+        assert volume.read_bytes()[:17] == b"through-two-loops"
+    finally:
+        subprocess.run(["losetup", "--detach", device], check=True)
 
 
 def test_a_second_guest_on_another_network_coexists(
