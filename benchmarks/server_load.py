@@ -32,10 +32,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from defcore.guidelines.loader import load_file
 from defcore.guidelines.targets import resolve_target
 from defcore.server.access import Principal
-from defcore.server.api import create_account
 from defcore.server.db import make_engine, migrate, session_factory, transaction
 from defcore.server.guidelines import GuidelineRegistry
-from defcore.server.service import store_upload
+from defcore.server.service import create_account, store_upload
 from defcore.server.signatures import sign
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -25,7 +25,6 @@ def init(database: str | None, admin_name: str) -> None:
     """Create or migrate the store; print a first foundation admin's API token."""
     from sqlalchemy import select
 
-    from defcore.server.api import create_account
     from defcore.server.db import (
         make_engine,
         migrate,
@@ -34,6 +33,7 @@ def init(database: str | None, admin_name: str) -> None:
         transaction,
     )
     from defcore.server.models import User
+    from defcore.server.service import create_account
 
     engine = make_engine(database)
     try:

@@ -33,7 +33,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from defcore.errors import DefcoreError, TargetNotFound
+from defcore.errors import DeployedError, TargetNotFound
 from defcore.guidelines.model import STATUS_ORDER, Guideline, Status
 from defcore.guidelines.targets import resolve_target
 from defcore.results.model import RunResults
@@ -42,10 +42,6 @@ from defcore.results.verdict import compute_verdict
 CRITERION = "deployed"
 DEFAULT_THRESHOLD = 0.5
 DEFAULT_MIN_PRODUCTS = 1
-
-
-class DeployedError(DefcoreError):
-    """The threshold or the minimum number of products is out of range."""
 
 
 @dataclass(frozen=True)

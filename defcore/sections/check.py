@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from defcore.errors import SectionsError
+from defcore.errors import SectionsError, UpstreamUnavailable
 from defcore.guidelines.model import STATUS_ORDER, Guideline, Section, Status
 from defcore.guidelines.sources import load
 from defcore.sections.compare import compare_file
@@ -30,7 +30,7 @@ from defcore.sections.report import (
     Report,
     SectionResult,
 )
-from defcore.sections.upstream import UpstreamFiles, UpstreamUnavailable, obtain, read_release
+from defcore.sections.upstream import UpstreamFiles, obtain, read_release
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from defcore.errors import SectionsError
+from defcore.errors import SectionsError, UpstreamUnavailable
 from defcore.paths import cache_dir
 from defcore.sections.installed import FileData, compared, describe
 
@@ -37,10 +37,6 @@ FETCH_TIMEOUT_S = 60
 KINDS = ("wheel", "sdist")
 _JSON_ACCEPT = "application/vnd.pypi.simple.v1+json, text/html;q=0.1"
 _HREF = re.compile(r'href="([^"]+)"')
-
-
-class UpstreamUnavailable(SectionsError):
-    """No release file of the installed version could be found or fetched."""
 
 
 def index_url() -> str:

@@ -9,34 +9,32 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
 from defcore import __version__
-from defcore.errors import DefcoreError, GuidelineNotFound, ServerError, TargetNotFound
-from defcore.scoring.deployed import DeployedError
-from defcore.server import api, api_feedback, pages, pages_feedback
+from defcore.errors import Conflict, DefcoreError, ServerError
+from defcore.server import api, pages, pages_feedback
 from defcore.server.db import make_engine, normalize_url, require_current, session_factory
-from defcore.server.feedback import ProposalError
 from defcore.server.guidelines import GuidelineRegistry
-from defcore.server.ingest import UploadError
-from defcore.server.service import Conflict, Forbidden, NotFound
-from defcore.server.signatures import SignatureError
-from defcore.server.state import AppState, Unauthorized
+from defcore.server.state import AppState
 
 
-def status_of(exc: DefcoreError) -> int:
-    if isinstance(exc, UploadError):
-        return exc.status
-    if isinstance(exc, Unauthorized):
-        return 401
-    if isinstance(exc, Forbidden):
-        return 403
-    if isinstance(exc, NotFound | GuidelineNotFound):
-        return 404
+def wants_api(request: Request) -> bool:
+    """JSON for the API and for clients that ask for JSON rather than a page; HTML otherwise."""
+    path = request.url.path
+    if path == "/v1" or path.startswith("/v1/"):
+        return True
+    accept = request.headers.get("accept", "")
+    return "json" in accept and "text/html" not in accept
+
+
+def error_response(request: Request, exc: DefcoreError) -> Response:
+    status = exc.http_status
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if not wants_api(request):
+        return pages.error_page(message, status)
+    body: dict[str, Any] = {"detail": message}
     if isinstance(exc, Conflict):
-        return 409
-    if isinstance(exc, TargetNotFound | ProposalError | DeployedError):
-        return 422
-    if isinstance(exc, SignatureError):
-        return 400
-    return 400
+        body.update(exc.extra)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def create_app(
@@ -60,18 +58,10 @@ def create_app(
 
     @app.exception_handler(DefcoreError)
     async def defcore_error(request: Request, exc: DefcoreError) -> Response:
-        status = status_of(exc)
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        if not request.url.path.startswith("/v1/") and request.url.path != "/v1":
-            return pages.error_page(message, status)
-        body: dict[str, Any] = {"detail": message}
-        if isinstance(exc, Conflict):
-            body.update(exc.extra)
-        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-        return JSONResponse(body, status_code=status, headers=headers)
+        return error_response(request, exc)
 
-    app.include_router(api.router)
-    app.include_router(api_feedback.router)
+    for router in api.ROUTERS:
+        app.include_router(router)
     app.include_router(pages.router)
     app.include_router(pages_feedback.router)
     return app

@@ -31,18 +31,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from defcore.errors import DefcoreError
+from defcore.errors import Conflict, Forbidden, NotFound, ProposalError
 from defcore.guidelines.model import Status
 from defcore.server.access import Principal
 from defcore.server.guidelines import GuidelineRegistry
 from defcore.server.models import Proposal, ProposalEvent, User, utcnow
-from defcore.server.service import Conflict, Forbidden, NotFound
 
 DEFAULT_QUORUM = 3
-
-
-class ProposalError(DefcoreError):
-    """A proposal names a capability, status or criterion its guideline does not have."""
 
 
 # -- who sees what --------------------------------------------------------------------------

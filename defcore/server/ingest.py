@@ -9,7 +9,7 @@ import json
 import re
 from typing import Any
 
-from defcore.errors import DefcoreError, ResultsError
+from defcore.errors import ResultsError, UploadError, UploadRejected, UploadTooLarge
 from defcore.results.model import Outcome, RunResults, TestResult
 from defcore.results.read import parse_defcore_tests
 from defcore.results.refstack import parse_refstack
@@ -22,26 +22,18 @@ _TEST_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
-class UploadError(DefcoreError):
-    """An upload the server refuses; `status` is the HTTP status that says why."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
-
-
 def parse_body(body: bytes, content_type: str = "") -> tuple[str, RunResults]:
     """(format, results) of an upload body; the format is `defcore`, `refstack` or `subunit`."""
     if not body:
         raise UploadError("empty body: send defcore's result JSON, RefStack JSON or subunit")
     if len(body) > MAX_BODY_BYTES:
-        raise UploadError(f"body is {len(body)} bytes; the limit is {MAX_BODY_BYTES}", 413)
+        raise UploadTooLarge(f"body is {len(body)} bytes; the limit is {MAX_BODY_BYTES}")
     looks_json = "json" in content_type or body.lstrip()[:1] in (b"{", b"[")
     if not looks_json:
         try:
             run = parse_subunit(body, "upload")
         except ResultsError as exc:
-            raise UploadError(f"not a subunit v2 stream: {exc}", 422) from None
+            raise UploadRejected(f"not a subunit v2 stream: {exc}") from None
         fmt = "subunit"
     else:
         try:
@@ -72,28 +64,27 @@ def _parse_json(data: Any) -> tuple[str, RunResults]:
         if "results" in data:
             return "refstack", parse_refstack(data, "body")
     except ResultsError as exc:
-        raise UploadError(str(exc), 422) from None
-    raise UploadError(
+        raise UploadRejected(str(exc)) from None
+    raise UploadRejected(
         "JSON body has neither 'results' (RefStack's format) nor a 'refstack' section "
-        "(defcore's result JSON)",
-        422,
+        "(defcore's result JSON)"
     )
 
 
 def _validate(run: RunResults) -> None:
     if not run.results:
-        raise UploadError("the upload lists no tests", 422)
+        raise UploadRejected("the upload lists no tests")
     if len(run.results) > MAX_TESTS:
         raise UploadError(f"the upload lists {len(run.results)} tests; the limit is {MAX_TESTS}")
     for result in run.results.values():
         if not _TEST_NAME.match(result.name):
-            raise UploadError(
-                f"unknown test name {result.name[:200]!r}: not a dotted Tempest test id", 422
+            raise UploadRejected(
+                f"unknown test name {result.name[:200]!r}: not a dotted Tempest test id"
             )
         if result.uuid is not None and not _UUID.match(result.uuid):
-            raise UploadError(f"test {result.name}: uuid {result.uuid[:80]!r} is not a UUID", 422)
+            raise UploadRejected(f"test {result.name}: uuid {result.uuid[:80]!r} is not a UUID")
     if run.cpid is not None and len(run.cpid) > 200:
-        raise UploadError("cpid is longer than 200 characters", 422)
+        raise UploadRejected("cpid is longer than 200 characters")
 
 
 def tests_to_json(run: RunResults) -> str:

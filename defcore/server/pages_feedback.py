@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from defcore.scoring.deployed import DEFAULT_MIN_PRODUCTS, DEFAULT_THRESHOLD
-from defcore.server.api_feedback import proposal_out, proposal_summaries
+from defcore.server.api.proposals import proposal_out, proposal_summaries
 from defcore.server.deployed import deployed_report
 from defcore.server.feedback import readable_proposal
 from defcore.server.pages import page

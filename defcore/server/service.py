@@ -17,45 +17,43 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from defcore.errors import DefcoreError
+from defcore.errors import Conflict, Forbidden, NotFound, UploadError, UploadRejected
 from defcore.results.verdict import compute_verdict
 from defcore.server.access import Principal, can_read_result
 from defcore.server.guidelines import GuidelineRegistry
-from defcore.server.ingest import UploadError, parse_body, run_from_json, tests_to_json
+from defcore.server.ingest import parse_body, run_from_json, tests_to_json
 from defcore.server.models import (
+    ApiToken,
     Product,
     ProductVersion,
     PublicKey,
     Result,
     ResultTests,
+    User,
     VerdictCache,
     Verification,
 )
 from defcore.server.signatures import decode_signature, parse_public_key, verify
+from defcore.server.tokens import hash_token, new_token
 
 _RESULT_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-
-
-class NotFound(DefcoreError):
-    """No such object, or one the caller may not see (the two look the same)."""
-
-
-class Forbidden(DefcoreError):
-    """The caller may see the object but not do this to it."""
-
-
-class Conflict(DefcoreError):
-    """The request clashes with what is stored; `extra` goes into the error body."""
-
-    def __init__(self, message: str, extra: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.extra = extra or {}
 
 
 @dataclass(frozen=True)
 class Upload:
     result: Result
     created: bool
+
+
+def create_account(session: Session, name: str, foundation_admin: bool) -> tuple[User, str]:
+    """A new account and its first API token (shown once; only its hash is stored)."""
+    user = User(name=name, foundation_admin=foundation_admin)
+    session.add(user)
+    session.flush()
+    token = new_token()
+    session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), label="initial"))
+    session.flush()
+    return user, token
 
 
 def store_upload(
@@ -81,10 +79,9 @@ def store_upload(
         r.name in names or (r.uuid is not None and r.uuid in uuids) for r in run.results.values()
     ):
         first = next(iter(run.results))
-        raise UploadError(
+        raise UploadRejected(
             f"unknown test names: none of the {len(run.results)} tests (first {first!r}) is "
-            "in any guideline this server knows",
-            422,
+            "in any guideline this server knows"
         )
     # An account in exactly one vendor uploads for it; otherwise the result is the uploader's
     # until it is associated with a product version.

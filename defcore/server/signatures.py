@@ -17,13 +17,9 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
-from defcore.errors import DefcoreError
+from defcore.errors import SignatureError
 
 MIN_RSA_BITS = 2048
-
-
-class SignatureError(DefcoreError):
-    """A key or a signature that cannot be used; the message says why."""
 
 
 @dataclass(frozen=True)

@@ -10,15 +10,11 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
 
-from defcore.errors import DefcoreError
+from defcore.errors import Unauthorized
 from defcore.server.access import Principal, principal_for_token
 from defcore.server.guidelines import GuidelineRegistry
 
 TOKEN_COOKIE = "defcore_token"
-
-
-class Unauthorized(DefcoreError):
-    """No token, or a token the server does not know."""
 
 
 def request_token(request: Request) -> str | None:

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from defcore.sections.upstream import UpstreamUnavailable, obtain
+from defcore.errors import UpstreamUnavailable
+from defcore.sections.upstream import obtain
 
 REPO = Path(__file__).resolve().parents[2]
 SITE = Path(sysconfig.get_paths()["purelib"])

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
+from defcore.errors import UpstreamUnavailable
 from defcore.sections.check import Options, check
 from defcore.sections.compare import FileState, changed_lines, compare_file, short_diff
 from defcore.sections.installed import describe
 from defcore.sections.report import ProjectState, SectionVerdict, Verdict
-from defcore.sections.upstream import UpstreamUnavailable, _pick, obtain
+from defcore.sections.upstream import _pick, obtain
 
 from .conftest import SITE, installed_version
 

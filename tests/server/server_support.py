@@ -30,9 +30,9 @@ from sqlalchemy import Engine
 
 from defcore.guidelines.loader import load_file
 from defcore.guidelines.targets import resolve_target
-from defcore.server.api import create_account
 from defcore.server.app import create_app
 from defcore.server.db import make_engine, migrate, session_factory, transaction
+from defcore.server.service import create_account
 
 REPO = Path(__file__).resolve().parents[2]
 BACKENDS = ("sqlite", "postgresql")

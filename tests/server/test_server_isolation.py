@@ -13,7 +13,8 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from fastapi.routing import APIRoute
 from server_support import Account, Live, refstack_body, storage_tests
 
-from defcore.server import api, pages
+from defcore.server import pages
+from defcore.server.api import accounts, products, results, vendors
 
 
 @dataclass
@@ -256,6 +257,13 @@ def _login(w: World) -> None:
     assert r.status_code == 200 and w.a_result[:8] not in r.text
 
 
+def _patch_user(w: World) -> None:
+    # a vendor admin is no foundation admin: it cannot name a maintainer, not even itself
+    for user_id in (w.a_member.id, w.b_admin.id):
+        status, _ = w.b("PATCH", f"/v1/users/{user_id}", json={"maintainer": True})
+        assert status == 403
+
+
 CASES: dict[tuple[str, str], Callable[[World], None]] = {
     ("POST", "/v1/results"): _upload,
     ("GET", "/v1/results"): _list_results,
@@ -268,6 +276,7 @@ CASES: dict[tuple[str, str], Callable[[World], None]] = {
     ("GET", "/v1/me/keys"): _list_keys,
     ("POST", "/v1/me/keys"): _add_key,
     ("DELETE", "/v1/me/keys/{key_id}"): _delete_key,
+    ("PATCH", "/v1/users/{user_id}"): _patch_user,
     ("GET", "/v1/vendors"): _list_vendors,
     ("POST", "/v1/vendors"): _create_vendor,
     ("GET", "/v1/vendors/{vendor_id}/members"): _list_members,
@@ -300,7 +309,13 @@ def test_other_vendor_cannot_read_or_change(world: World, endpoint: tuple[str, s
 def test_every_route_has_an_isolation_case() -> None:
     routes = {
         (method, route.path)
-        for router in (api.router, pages.router)
+        for router in (
+            results.router,
+            accounts.router,
+            vendors.router,
+            products.router,
+            pages.router,
+        )
         for route in router.routes
         if isinstance(route, APIRoute)
         for method in route.methods

@@ -1,0 +1,20 @@
+"""The JSON API under /v1, one module per resource (as datasette's views/).
+
+Every request runs in one transaction (`AppState.tx`); the rules live in the service modules
+(`defcore.server.service`, `feedback`, `deployed`) and these modules only map them onto HTTP.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from defcore.server.api import accounts, deployed, products, proposals, results, vendors
+
+ROUTERS: tuple[APIRouter, ...] = (
+    results.router,
+    accounts.router,
+    vendors.router,
+    products.router,
+    proposals.router,
+    deployed.router,
+)
