@@ -319,7 +319,7 @@ class Guest:
                 interface.mac,
                 f"{interface.ip}/{interface.prefix}",
                 interface.gateway,
-                first=index == 0,
+                index,
             )
             links.append(host_link)
             runtime = replace(runtime, host_links=tuple(links))

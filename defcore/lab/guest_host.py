@@ -67,12 +67,13 @@ def plug_veth(
     mac: str,
     address: str,
     gateway: str | None,
-    first: bool,
+    index: int,
 ) -> None:
     """A veth pair: `host_link` on the host, `name` (with the port's MAC and IP) in `netns`.
 
     `links` is (host_link, temporary, name): the guest's end is created on the host as
-    `temporary`, moved into `netns` and renamed `name` (eth0, eth1...).
+    `temporary`, moved into `netns` and renamed `name` (eth0, eth1...). Card `index` 0 also
+    brings up the loopback and carries the default route.
     """
     host_link, temporary, name = links
     delete_link(host_link)  # left over by a guest that crashed before it was stopped
@@ -85,19 +86,27 @@ def plug_veth(
     run([*inside, "link", "set", name, "up"], step)
     run(["ip", "addr", "add", f"{HOST_LINK_ADDRESS}/32", "dev", host_link], step)
     run(["ip", "link", "set", host_link, "up"], step)
-    if first:
-        run([*inside, "link", "set", "lo", "up"], step)
-        # The guest answers the host over this link, and goes anywhere else through its
-        # gateway, which is the host's end of the link (a permanent neighbour: nothing to ARP).
-        run(
-            [*inside, "route", "add", f"{HOST_LINK_ADDRESS}/32", "dev", name, "scope", "link"], step
-        )
-        if gateway:
-            host_mac = Path(f"/sys/class/net/{host_link}/address").read_text().strip()
-            neighbour = [gateway, "lladdr", host_mac, "dev", name, "nud", "permanent"]
-            run([*inside, "neigh", "replace", *neighbour], step)
-            route = ["default", "via", gateway, "dev", name, "onlink"]
-            run([*inside, "route", "add", *route], step)
+    # The host takes from a guest only packets from the addresses it routes to that guest (as
+    # Neutron's port security would): strict reverse-path filtering on the host's end.
+    Path(f"/proc/sys/net/ipv4/conf/{host_link}/rp_filter").write_text("1\n")
+    to_host = ["route", "add", f"{HOST_LINK_ADDRESS}/32", "dev", name, "scope", "link"]
+    if index > 0:
+        # Answers from this card's address leave by this card (a strict rp_filter on the host
+        # would drop them arriving on another guest link): a routing table of its own.
+        table = str(100 + index)
+        run([*inside, "rule", "add", "from", address.split("/")[0], "lookup", table], step)
+        run([*inside, *to_host, "table", table], step)
+        return
+    run([*inside, "link", "set", "lo", "up"], step)
+    # The guest answers the host over this link, and goes anywhere else through its gateway,
+    # which is the host's end of the link (a permanent neighbour: nothing to ARP for).
+    run([*inside, *to_host], step)
+    if gateway:
+        host_mac = Path(f"/sys/class/net/{host_link}/address").read_text().strip()
+        neighbour = [gateway, "lladdr", host_mac, "dev", name, "nud", "permanent"]
+        run([*inside, "neigh", "replace", *neighbour], step)
+        route = ["default", "via", gateway, "dev", name, "onlink"]
+        run([*inside, "route", "add", *route], step)
 
 
 def route_to(address: str, host_link: str, source: str) -> bool:

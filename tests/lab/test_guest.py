@@ -191,7 +191,9 @@ def test_a_volume_given_as_a_block_device(
             "vdb",
             str(8 * 1024 * 1024),
         ]
-        client.exec_command("printf through-two-loops | dd of=/dev/vdb conv=notrunc,fsync status=none")
+        client.exec_command(
+            "printf through-two-loops | dd of=/dev/vdb conv=notrunc,fsync status=none"
+        )
         guest.stop()
         assert volume.read_bytes()[:17] == b"through-two-loops"
     finally:
@@ -207,6 +209,28 @@ def test_a_second_guest_on_another_network_coexists(
     other = login(f"{OTHER_SUBNET}.10", key)
     assert other.exec_command("hostname").strip() == "server-g"
     assert int(other.exec_command("grep -c ^processor /proc/cpuinfo")) == 2
+
+
+def test_a_guest_with_two_cards_answers_on_both(
+    tmp_path: Path, key: paramiko.RSAKey, start_guest: GuestFactory
+) -> None:
+    spec = GuestSpec(
+        name="server-n",
+        hostname="server-n",
+        vcpus=1,
+        authorized_keys=public(key),
+        interfaces=(
+            GuestInterface("fa:16:3e:01:00:10", f"{SUBNET}.16", 24, f"{SUBNET}.1"),
+            GuestInterface("fa:16:3e:01:01:10", f"{OTHER_SUBNET}.16", 28),
+        ),
+    )
+    guest = Guest.create(tmp_path / "server-n", spec)
+    assert guest.reachable_addresses == (f"{SUBNET}.16", f"{OTHER_SUBNET}.16")
+    for address in guest.reachable_addresses:
+        client = login(address, key)
+        assert client.exec_command("hostname").strip() == "server-n"
+    macs = client.exec_command("ip -o link | grep -o 'ether [0-9a-f:]*'").split()
+    assert macs == ["ether", "fa:16:3e:01:00:10", "ether", "fa:16:3e:01:01:10"]
 
 
 def test_an_address_taken_by_another_guest_is_not_stolen(
