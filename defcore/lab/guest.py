@@ -43,7 +43,8 @@ API, for the hypervisor driver (it imports nothing of Nova):
 
     spec = GuestSpec(name=instance.uuid, hostname=instance.hostname, vcpus=flavor.vcpus,
                      authorized_keys=instance.key_data or "", user="root",
-                     interfaces=(GuestInterface(mac, ip, prefix, gateway),))
+                     interfaces=interfaces_from_network_info(network_info))
+                     # or interfaces=(GuestInterface(mac, ip, prefix, gateway), ...)
     guest = Guest.create(directory, spec)   # defines and starts it; ssh answers when it returns
     guest = Guest.load(directory)           # the same guest, from guest.json (after a restart)
     guest.stop() / guest.start() / guest.reboot()   # power off, on, hard reboot; disks persist
@@ -71,8 +72,10 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from defcore.errors import LabError
 from defcore.lab import guest_host, guest_inside
@@ -154,6 +157,29 @@ class GuestRuntime:
     host_links: tuple[str, ...]
     routed: tuple[str, ...]
     loops: dict[str, str] = field(default_factory=dict)  # /dev/loopN -> the file it serves
+
+
+def interfaces_from_network_info(
+    network_info: Iterable[Mapping[str, Any]],
+) -> tuple[GuestInterface, ...]:
+    """The guest's cards from Nova's network_info (its VIFs, plain dicts at heart).
+
+    Each VIF gives its MAC and the first IPv4 address of its subnets, with that subnet's prefix
+    and gateway; a VIF with no IPv4 address gets no card (guests route IPv4 only).
+    """
+    cards = []
+    for vif in network_info:
+        for subnet in (vif.get("network") or {}).get("subnets") or []:
+            network = ipaddress.ip_network(subnet["cidr"], strict=False)
+            ips = subnet.get("ips") or []
+            if network.version != 4 or not ips:
+                continue
+            gateway = (subnet.get("gateway") or {}).get("address")
+            cards.append(
+                GuestInterface(vif["address"], ips[0]["address"], network.prefixlen, gateway)
+            )
+            break
+    return tuple(cards)
 
 
 class Guest:

@@ -19,7 +19,13 @@ import pytest
 from tempest.lib.common.utils.linux.remote_client import RemoteClient
 
 from defcore.errors import LabError
-from defcore.lab.guest import Guest, GuestInterface, GuestSpec, stop_guests
+from defcore.lab.guest import (
+    Guest,
+    GuestInterface,
+    GuestSpec,
+    interfaces_from_network_info,
+    stop_guests,
+)
 
 pytestmark = [pytest.mark.slow]
 
@@ -337,3 +343,58 @@ def _loops_of(path: Path) -> str:
     return subprocess.run(
         ["losetup", "--associated", str(path)], capture_output=True, text=True, check=True
     ).stdout.strip()
+
+
+def test_cards_from_novas_network_info() -> None:
+    # The shape Nova caches for a server (instance_info_caches.network_info), trimmed.
+    network_info = [
+        {
+            "id": "port-1",
+            "address": "fa:16:3e:5a:3b:01",
+            "network": {
+                "id": "net-1",
+                "label": "tempest-network",
+                "subnets": [
+                    {
+                        "cidr": "fd00::/64",
+                        "version": 6,
+                        "gateway": {"address": "fd00::1"},
+                        "ips": [{"address": "fd00::5", "type": "fixed", "version": 6}],
+                    },
+                    {
+                        "cidr": "10.1.0.0/28",
+                        "version": 4,
+                        "gateway": {"address": "10.1.0.1"},
+                        "ips": [{"address": "10.1.0.5", "type": "fixed", "version": 4}],
+                    },
+                ],
+            },
+        },
+        {
+            "id": "port-2",
+            "address": "fa:16:3e:5a:3b:02",
+            "network": {
+                "id": "net-2",
+                "subnets": [
+                    {
+                        "cidr": "10.2.0.0/24",
+                        "gateway": {"address": None, "type": "gateway"},
+                        "ips": [{"address": "10.2.0.9"}],
+                    },
+                ],
+            },
+        },
+        {
+            "id": "port-3",
+            "address": "fa:16:3e:5a:3b:03",
+            "network": {
+                "subnets": [
+                    {"cidr": "fd01::/64", "ips": [{"address": "fd01::9"}]},
+                ]
+            },
+        },
+    ]
+    assert interfaces_from_network_info(network_info) == (
+        GuestInterface("fa:16:3e:5a:3b:01", "10.1.0.5", 28, "10.1.0.1"),
+        GuestInterface("fa:16:3e:5a:3b:02", "10.2.0.9", 24, None),
+    )
