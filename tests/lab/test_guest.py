@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -114,7 +115,9 @@ def test_hostname_and_vcpus_are_the_servers(
     assert client.exec_command("cat /etc/hostname").strip() == name.lower()
 
 
-def test_only_the_key_pair_logs_in(start_guest: GuestFactory, key: paramiko.RSAKey) -> None:
+def test_only_the_key_pair_logs_in(
+    start_guest: GuestFactory, key: paramiko.RSAKey, tmp_path: Path
+) -> None:
     start_guest("server-b", f"{SUBNET}.6")
     stranger = paramiko.RSAKey.generate(2048)
     ssh = paramiko.SSHClient()
@@ -129,6 +132,19 @@ def test_only_the_key_pair_logs_in(start_guest: GuestFactory, key: paramiko.RSAK
             look_for_keys=False,
         )
     ssh.close()
+    # And the OpenSSH client, as a person would: ssh -i KEY root@FIXED_IP.
+    key_file = tmp_path / "id_rsa"
+    key_file.write_text(private(key))
+    key_file.chmod(0o600)
+    options = ["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no"]
+    options += ["-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=10"]
+    done = subprocess.run(
+        ["ssh", "-i", str(key_file), *options, f"root@{SUBNET}.6", "hostname"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, "server-b"), done.stderr
 
 
 def test_guest_cannot_write_the_hosts_files(
@@ -282,6 +298,22 @@ def test_stop_leaves_nothing_even_after_a_driver_restart(
     assert not Guest.load(tmp_path / "server-j").running
     guest.destroy()
     assert not (tmp_path / "server-j").exists()
+
+
+def test_a_guest_whose_processes_died_starts_again(
+    start_guest: GuestFactory, key: paramiko.RSAKey
+) -> None:
+    guest = start_guest("server-o", f"{SUBNET}.17")
+    runtime = Guest.load(guest.directory)._runtime
+    assert runtime is not None
+    os.kill(runtime.init_pid, signal.SIGKILL)  # as if its processes were killed behind our back
+    deadline = time.monotonic() + 10
+    while guest.running and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not guest.running
+    assert guest.holds_host_resources
+    guest.start()  # frees what the dead guest held (netns, veth, route), then starts anew
+    assert login(f"{SUBNET}.17", key).exec_command("hostname").strip() == "server-o"
 
 
 def test_a_login_user_other_than_root(start_guest: GuestFactory, key: paramiko.RSAKey) -> None:
