@@ -75,7 +75,21 @@ def init(database: str | None, admin_name: str) -> None:
     show_default=True,
     help="+1 votes a new proposal needs before a maintainer may advance it.",
 )
-def serve(database: str | None, host: str, port: int, guidelines: Path | None, quorum: int) -> None:
+@click.option(
+    "--anonymous-uploads/--no-anonymous-uploads",
+    default=True,
+    show_default=True,
+    help="Keep unsigned uploads without a token as private, unlisted results (RefStack's "
+    "enable_anonymous_upload); with --no-anonymous-uploads they are refused (401).",
+)
+def serve(
+    database: str | None,
+    host: str,
+    port: int,
+    guidelines: Path | None,
+    quorum: int,
+    anonymous_uploads: bool,
+) -> None:
     """Run the results server: the /v1 API and the pages."""
     try:
         import uvicorn
@@ -83,6 +97,6 @@ def serve(database: str | None, host: str, port: int, guidelines: Path | None, q
         from defcore.server.app import create_app
     except ImportError as exc:
         raise ServerError(f"the server needs the `server` extra: {exc}") from None
-    app = create_app(database, guidelines, quorum)
+    app = create_app(database, guidelines, quorum, anonymous_uploads)
     click.echo(f"serving on http://{host}:{port}/ (API at /v1, OpenAPI at /openapi.json)", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -6,7 +6,10 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-_ATTRS = re.compile(r"^(?P<name>[^\[]+)(?:\[(?P<attrs>[^\]]*)\])?$")
+# `name[attrs](scenario)`: Tempest and plugins built with testscenarios add `(scenario)` to a
+# test's id, after its attributes; refstack-client keeps it, as the name of a distinct test.
+_ATTRS = re.compile(r"^(?P<name>[^\[(]+)(?:\[(?P<attrs>[^\]]*)\])?(?P<scenario>\([^()]*\))?$")
+_SCENARIO = re.compile(r"\([^()]*\)$")
 
 
 class Outcome(StrEnum):
@@ -35,13 +38,19 @@ class TestResult:
 
 
 def split_test_id(test_id: str) -> tuple[str, str | None, tuple[str, ...]]:
-    """`name[id-<uuid>,smoke]` -> (name, uuid, attributes)."""
+    """`name[id-<uuid>,smoke]` -> (name, uuid, attributes); a scenario stays in the name:
+    `name[id-<uuid>](scenario)` -> (`name(scenario)`, uuid, attributes)."""
     match = _ATTRS.match(test_id.strip())
     if not match:
         return test_id, None, ()
     attrs = tuple(a.strip() for a in (match.group("attrs") or "").split(",") if a.strip())
     uuid = next((a.removeprefix("id-") for a in attrs if a.startswith("id-")), None)
-    return match.group("name"), uuid, attrs
+    return match.group("name") + (match.group("scenario") or ""), uuid, attrs
+
+
+def base_name(name: str) -> str:
+    """A test's name without its `(scenario)` suffix."""
+    return _SCENARIO.sub("", name)
 
 
 @dataclass
@@ -59,12 +68,17 @@ class RunResults:
     class_skips: dict[str, str] = field(default_factory=dict)
     # Where the results came from, for messages.
     source: str = ""
+    # scenario results by their test's name, built on first use (see `scenarios`)
+    _by_base: dict[str, list[TestResult]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def add(self, result: TestResult) -> None:
         # A test reported twice (a re-run) keeps its best outcome: a later pass wins.
         previous = self.results.get(result.name)
         if previous is None or not previous.passed:
             self.results[result.name] = result
+            self._by_base = None
 
     def set_up_failure(self, test_name: str) -> str | None:
         """Why a test never ran, if its class's or its module's set-up failed."""
@@ -96,6 +110,15 @@ class RunResults:
         if skipped is not None:
             return TestResult(test_name, Outcome.SKIPPED, reason=skipped)
         return None
+
+    def scenarios(self, name: str) -> list[TestResult]:
+        """The results of `name(<scenario>)`, one per scenario the run has of the test."""
+        if self._by_base is None:
+            self._by_base = {}
+            for key, result in self.results.items():
+                if key.endswith(")"):
+                    self._by_base.setdefault(base_name(key), []).append(result)
+        return self._by_base.get(name, [])
 
     def by_uuid(self, uuid: str) -> list[TestResult]:
         return [r for r in self.results.values() if r.uuid == uuid]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from defcore.guidelines.model import Guideline, Status, Target, Test
-from defcore.results.model import Outcome, RunResults, TestResult
+from defcore.results.model import Outcome, RunResults, TestResult, base_name
 
 
 @dataclass(frozen=True)
@@ -128,11 +128,12 @@ class Verdict:
 
 
 def _class_of(name: str) -> str:
-    return name.rsplit(".", 1)[0]
+    return base_name(name).rsplit(".", 1)[0]
 
 
 def find_result(test: Test, run: RunResults) -> tuple[TestResult | None, str]:
-    """The run's result for a guideline test: by exact name, then alias, then idempotent id.
+    """The run's result for a guideline test: by exact name, then alias, then the test's
+    scenarios (`name(scenario)`), then idempotent id.
 
     An id match is accepted only within the test's own class family: Tempest subclasses inherit
     ids (NetworksTest / NetworksIpV6Test), so among the results with the id the one in the
@@ -144,6 +145,12 @@ def find_result(test: Test, run: RunResults) -> tuple[TestResult | None, str]:
     for alias in test.aliases:
         if alias in run.results:
             return run.results[alias], alias
+    for name in (test.name, *test.aliases):
+        scenarios = run.scenarios(name)
+        if scenarios:
+            # A test run once per scenario passes only when every scenario passed.
+            worst = next((r for r in scenarios if not r.passed), scenarios[0])
+            return worst, worst.name
     if not test.uuid:
         return None, ""
     candidates = run.by_uuid(test.uuid)

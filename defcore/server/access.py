@@ -53,6 +53,11 @@ def principal_for_token(session: Session, token: str | None) -> Principal | None
     user = session.get(User, row.user_id)
     if user is None:
         return None
+    return principal_for_user(session, user)
+
+
+def principal_for_user(session: Session, user: User) -> Principal:
+    """The account with its vendor roles (a signed upload acts as its key's owner)."""
     roles = {
         m.vendor_id: m.role
         for m in session.scalars(select(VendorMember).where(VendorMember.user_id == user.id))
@@ -61,8 +66,11 @@ def principal_for_token(session: Session, token: str | None) -> Principal | None
 
 
 def can_read_result(p: Principal, result: Result) -> bool:
+    # An anonymous result is never listed, but its id (the URL its upload answered) reads it,
+    # as in RefStack: nobody else could ever see it.
     return (
         result.public
+        or result.uploader_id is None
         or p.admin
         or (p.user_id is not None and result.uploader_id == p.user_id)
         or (result.vendor_id is not None and result.vendor_id in p.roles)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,8 @@ def error_response(request: Request, exc: DefcoreError) -> Response:
     message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     if not wants_api(request):
         return pages.error_page(message, status)
-    body: dict[str, Any] = {"detail": message}
+    # RefStack's error shape ({code, title, detail}) carries defcore's `detail`.
+    body: dict[str, Any] = {"code": status, "title": HTTPStatus(status).phrase, "detail": message}
     if isinstance(exc, Conflict):
         body.update(exc.extra)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
@@ -38,7 +40,10 @@ def error_response(request: Request, exc: DefcoreError) -> Response:
 
 
 def create_app(
-    database_url: str | None = None, guidelines: Path | None = None, quorum: int | None = None
+    database_url: str | None = None,
+    guidelines: Path | None = None,
+    quorum: int | None = None,
+    anonymous_uploads: bool = True,
 ) -> FastAPI:
     engine = make_engine(database_url)
     require_current(engine, database_url)
@@ -51,6 +56,7 @@ def create_app(
     app.state.defcore = AppState(
         engine, session_factory(engine), GuidelineRegistry(guidelines), normalize_url(database_url)
     )
+    app.state.defcore.anonymous_uploads = anonymous_uploads
     if quorum is not None:
         if quorum < 1:
             raise ServerError(f"quorum {quorum}: a proposal needs at least one +1")

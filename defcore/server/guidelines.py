@@ -7,8 +7,10 @@ or fetch anything.
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
+from typing import Any
 
 from defcore.errors import DefcoreError, GuidelineNotFound
 from defcore.guidelines.loader import load_file
@@ -25,6 +27,7 @@ class GuidelineRegistry:
             for path in list_guidelines(self.directory):
                 self._paths.setdefault(path.stem, path)
         self._loaded: dict[str, Guideline] = {}
+        self._documents: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._known: tuple[frozenset[str], frozenset[str]] | None = None
 
@@ -39,11 +42,29 @@ class GuidelineRegistry:
         ids = self.platform_ids()
         return ids[0] if ids else None
 
-    def get(self, guideline_id: str) -> Guideline:
+    def path(self, guideline_id: str) -> Path:
         path = self._paths.get(guideline_id)
         if path is None:
             known = ", ".join(sorted(self._paths)) or "none"
             raise GuidelineNotFound(f"no guideline {guideline_id[:100]!r} (known: {known})")
+        return path
+
+    def document(self, guideline_id: str) -> dict[str, Any]:
+        """The guideline's JSON as the file has it (RefStack's test lists work on that)."""
+        path = self.path(guideline_id)
+        with self._lock:
+            if guideline_id not in self._documents:
+                try:
+                    data = json.loads(path.read_bytes())
+                except (OSError, ValueError) as exc:
+                    raise GuidelineNotFound(f"{path.name}: cannot read: {exc}") from None
+                if not isinstance(data, dict):
+                    raise GuidelineNotFound(f"{path.name}: not a guideline (not a JSON object)")
+                self._documents[guideline_id] = data
+            return self._documents[guideline_id]
+
+    def get(self, guideline_id: str) -> Guideline:
+        path = self.path(guideline_id)
         with self._lock:
             if guideline_id not in self._loaded:
                 self._loaded[guideline_id] = load_file(path)

@@ -17,8 +17,9 @@ from defcore.results.subunit import parse_subunit
 
 MAX_BODY_BYTES = 20 * 1024 * 1024
 MAX_TESTS = 50_000
-# A Tempest (or plugin) test id: dotted Python identifiers, optionally `[attrs]`.
-_TEST_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
+# A Tempest (or plugin) test name: dotted Python identifiers (`[attrs]` are split off before),
+# optionally followed by a testscenarios `(scenario)`, kept as refstack-client keeps it.
+_TEST_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+(\([^()\n]{1,200}\))?$")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 

@@ -140,7 +140,11 @@ class ProductVersion(Base):
 
 
 class Result(Base):
-    """One uploaded test run. Private to its uploader and vendor until made public."""
+    """One uploaded test run. Private to its uploader and vendor until made public.
+
+    A result without an uploader came anonymously through RefStack's API (unsigned, no
+    token): nobody owns it, it is never listed publicly, and it is read by its id alone.
+    """
 
     __tablename__ = "results"
     __table_args__ = (
@@ -151,7 +155,7 @@ class Result(Base):
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    uploader_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     vendor_id: Mapped[int | None] = mapped_column(ForeignKey("vendors.id"))
     product_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("product_versions.id"), index=True
@@ -169,10 +173,26 @@ class Result(Base):
     signature: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
-    uploader: Mapped[User] = relationship()
+    uploader: Mapped[User | None] = relationship()
     vendor: Mapped[Vendor | None] = relationship()
     product_version: Mapped[ProductVersion | None] = relationship()
     verifications: Mapped[list[Verification]] = relationship(back_populates="result")
+
+
+class ResultMeta(Base):
+    """RefStack's per-result metadata an owner sets: the `guideline` and `target` it claims.
+
+    RefStack's third key, `shared`, is the result's `public` flag, and its `user` key is the
+    uploader: neither is stored here.
+    """
+
+    __tablename__ = "result_meta"
+
+    result_id: Mapped[str] = mapped_column(
+        ForeignKey("results.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(20), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
 
 
 class ResultTests(Base):

@@ -34,6 +34,10 @@ class Strict(BaseModel):
 
 
 class ErrorOut(BaseModel):
+    """An error, in RefStack's shape: the status, its phrase and what went wrong."""
+
+    code: int
+    title: str
     detail: str
 
 
@@ -58,7 +62,7 @@ class ResultOut(BaseModel):
     test_count: int
     passed_count: int
     created_at: UtcDatetime
-    uploader: str
+    uploader: str | None  # None: an anonymous upload
     vendor_id: int | None
     product_version_id: int | None
     signed: bool

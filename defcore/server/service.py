@@ -11,15 +11,30 @@ import json
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, delete, exists, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from defcore.errors import Conflict, Forbidden, NotFound, UploadError, UploadRejected
+from defcore.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    Unauthorized,
+    UploadError,
+    UploadRejected,
+)
+from defcore.results.model import base_name
 from defcore.results.verdict import compute_verdict
-from defcore.server.access import Principal, can_read_result
+from defcore.server.access import (
+    Principal,
+    can_change_result,
+    can_read_result,
+    principal_for_user,
+    readable_results,
+)
 from defcore.server.guidelines import GuidelineRegistry
 from defcore.server.ingest import parse_body, run_from_json, tests_to_json
 from defcore.server.models import (
@@ -28,12 +43,13 @@ from defcore.server.models import (
     ProductVersion,
     PublicKey,
     Result,
+    ResultMeta,
     ResultTests,
     User,
     VerdictCache,
     Verification,
 )
-from defcore.server.signatures import decode_signature, parse_public_key, verify
+from defcore.server.signatures import ParsedKey, decode_signature, parse_public_key, verify
 from defcore.server.tokens import hash_token, new_token
 
 _RESULT_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -64,19 +80,23 @@ def store_upload(
     registry: GuidelineRegistry,
     signature: str | None = None,
     public_key: str | None = None,
+    anonymous_allowed: bool = False,
 ) -> Upload:
-    assert p.user is not None
-    key_row = _check_signature(session, p, body, signature, public_key)
+    """Store an upload from the token's account, else from the owner of the key that signed
+    it, else (when the server allows it) from nobody: an anonymous, private result."""
+    p, key_row = _uploader(session, p, body, signature, public_key, anonymous_allowed)
     digest = hashlib.sha256(body).hexdigest()
-    existing = session.scalar(
-        select(Result).where(Result.uploader_id == p.user.id, Result.body_sha256 == digest)
-    )
-    if existing is not None:
-        return Upload(existing, False)
+    if p.user is not None:
+        existing = session.scalar(
+            select(Result).where(Result.uploader_id == p.user.id, Result.body_sha256 == digest)
+        )
+        if existing is not None:
+            return Upload(existing, False)
     fmt, run = parse_body(body, content_type)
     names, uuids = registry.known_tests()
     if names and not any(
-        r.name in names or (r.uuid is not None and r.uuid in uuids) for r in run.results.values()
+        base_name(r.name) in names or (r.uuid is not None and r.uuid in uuids)
+        for r in run.results.values()
     ):
         first = next(iter(run.results))
         raise UploadRejected(
@@ -88,7 +108,7 @@ def store_upload(
     vendor_id = next(iter(p.roles)) if len(p.roles) == 1 else None
     result = Result(
         id=str(uuid.uuid4()),
-        uploader_id=p.user.id,
+        uploader_id=p.user.id if p.user else None,
         vendor_id=vendor_id,
         public=False,
         body_sha256=digest,
@@ -113,27 +133,63 @@ def store_upload(
     return Upload(result, True)
 
 
-def _check_signature(
-    session: Session, p: Principal, body: bytes, signature: str | None, public_key: str | None
-) -> PublicKey | None:
+def _uploader(
+    session: Session,
+    p: Principal,
+    body: bytes,
+    signature: str | None,
+    public_key: str | None,
+    anonymous_allowed: bool,
+) -> tuple[Principal, PublicKey | None]:
     if not signature and not public_key:
-        return None
+        if p.user is None and not anonymous_allowed:
+            raise Unauthorized(
+                "anonymous uploads are disabled on this server: send a token "
+                "('Authorization: Bearer <token>') or sign the upload with a registered key "
+                "(X-Signature and X-Public-Key, as `refstack-client -i KEY` does)"
+            )
+        return p, None
     if not signature or not public_key:
         raise UploadError("a signed upload needs both X-Signature and X-Public-Key headers")
     parsed = parse_public_key(public_key)
-    assert p.user is not None
-    row = session.scalar(
-        select(PublicKey).where(
-            PublicKey.user_id == p.user.id, PublicKey.fingerprint == parsed.fingerprint
-        )
-    )
-    if row is None:
-        raise Forbidden(
-            f"{parsed.algorithm} key SHA256:{parsed.fingerprint[:16]} is not registered to "
-            f"account {p.user.name!r}: register it with POST /v1/me/keys first"
-        )
+    row = _registered_key(session, p, parsed)
     verify(parsed, decode_signature(signature), body)
-    return row
+    if p.user is None:
+        owner = session.get(User, row.user_id)
+        assert owner is not None
+        p = principal_for_user(session, owner)
+    return p, row
+
+
+def _registered_key(session: Session, p: Principal, parsed: ParsedKey) -> PublicKey:
+    """The registered key: the token's account's, or, with no token, its one owner's."""
+    named = f"{parsed.algorithm} key SHA256:{parsed.fingerprint[:16]}"
+    if p.user is not None:
+        row = session.scalar(
+            select(PublicKey).where(
+                PublicKey.user_id == p.user.id, PublicKey.fingerprint == parsed.fingerprint
+            )
+        )
+        if row is None:
+            raise Forbidden(
+                f"{named} is not registered to account {p.user.name!r}: register it with "
+                "POST /v1/me/keys first"
+            )
+        return row
+    rows = session.scalars(
+        select(PublicKey).where(PublicKey.fingerprint == parsed.fingerprint).limit(2)
+    ).all()
+    if not rows:
+        raise Unauthorized(
+            f"{named} is not registered to any account: register it with POST /v1/me/keys "
+            "(its owner is whoever registered it), then upload again"
+        )
+    if len(rows) > 1:
+        raise Conflict(
+            f"{named} is registered to more than one account: send a token as well to say "
+            "which account uploads"
+        )
+    return rows[0]
 
 
 def readable_result(session: Session, p: Principal, result_id: str) -> Result:
@@ -225,3 +281,120 @@ def product_version_for(session: Session, p: Principal, version_id: int) -> Prod
             raise Forbidden(f"product version {version_id} belongs to another vendor")
         raise NotFound(f"no product version {version_id}")
     return version
+
+
+# -- listing, deleting, metadata -------------------------------------------------------------
+
+# RefStack's metadata keys an owner may set; `shared` is the result's public flag.
+META_KEYS = ("shared", "guideline", "target")
+
+
+@dataclass(frozen=True)
+class ResultFilter:
+    """Which results a listing shows, besides what the caller may read."""
+
+    vendor_id: int | None = None
+    product_id: int | None = None
+    public: bool | None = None
+    cpid: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    own: bool = False  # only the caller's uploads (RefStack's `signed`)
+    verified: bool | None = None
+
+
+def list_results(
+    session: Session, p: Principal, where: ResultFilter, limit: int, offset: int
+) -> tuple[list[Result], int]:
+    """One page of the results `p` may read, newest first, and how many there are in all."""
+    query = _filtered(select(Result).where(readable_results(p)), p, where)
+    total = session.scalar(query.with_only_columns(func.count(Result.id))) or 0
+    rows = session.scalars(
+        query.options(
+            selectinload(Result.uploader),
+            selectinload(Result.verifications),
+            selectinload(Result.product_version).selectinload(ProductVersion.product),
+        )
+        .order_by(Result.created_at.desc(), Result.id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return list(rows), total
+
+
+def _filtered(query: Select[Result], p: Principal, where: ResultFilter) -> Select[Result]:
+    if where.vendor_id is not None:
+        query = query.where(Result.vendor_id == where.vendor_id)
+    if where.product_id is not None:
+        query = query.where(
+            Result.product_version_id.in_(
+                select(ProductVersion.id).where(ProductVersion.product_id == where.product_id)
+            )
+        )
+    if where.public is not None:
+        query = query.where(Result.public == where.public)
+    if where.cpid:
+        query = query.where(Result.cpid == where.cpid)
+    if where.start is not None:
+        query = query.where(Result.created_at >= where.start)
+    if where.end is not None:
+        query = query.where(Result.created_at <= where.end)
+    if where.own:
+        if p.user is None:
+            raise Unauthorized("sign in to list your own results ('signed')")
+        query = query.where(Result.uploader_id == p.user.id)
+    if where.verified is not None:
+        verified = exists().where(Verification.result_id == Result.id)
+        query = query.where(verified if where.verified else ~verified)
+    return query
+
+
+def delete_result(session: Session, p: Principal, result: Result) -> None:
+    """Delete one's own result, with its tests, metadata and cached verdicts."""
+    if not can_change_result(p, result):
+        raise Forbidden(f"result {result.id} belongs to another account or vendor")
+    if result.verifications:
+        raise Forbidden(f"result {result.id} is verified: a verified result cannot be deleted")
+    for child in (ResultTests, VerdictCache, ResultMeta):
+        session.execute(delete(child).where(child.result_id == result.id))
+    session.delete(result)
+    session.flush()
+
+
+def result_meta(session: Session, p: Principal, result: Result) -> dict[str, str]:
+    """RefStack's metadata of a result; the owner (and a foundation admin) also see `user`."""
+    meta = {
+        row.key: row.value
+        for row in session.scalars(select(ResultMeta).where(ResultMeta.result_id == result.id))
+    }
+    if result.public:
+        meta["shared"] = "true"
+    if result.uploader is not None and can_change_result(p, result):
+        meta["user"] = result.uploader.name
+    return dict(sorted(meta.items()))
+
+
+def set_result_meta(
+    session: Session, p: Principal, result: Result, key: str, value: str | None
+) -> None:
+    """Set (or, with None, delete) one of RefStack's metadata keys of one's own result."""
+    if key not in META_KEYS:
+        raise Forbidden(
+            f"metadata key {key[:40]!r} cannot be changed (only {', '.join(META_KEYS)})"
+        )
+    if not can_change_result(p, result):
+        raise Forbidden(f"result {result.id} belongs to another account or vendor")
+    if result.verifications:
+        raise Forbidden(f"result {result.id} is verified: its metadata cannot change")
+    if key == "shared":
+        result.public = value is not None
+    else:
+        row = session.get(ResultMeta, (result.id, key))
+        if value is None:
+            if row is not None:
+                session.delete(row)
+        elif row is None:
+            session.add(ResultMeta(result_id=result.id, key=key, value=value))
+        else:
+            row.value = value
+    session.flush()

@@ -32,6 +32,9 @@ class AppState:
     database_url: str
     # +1 votes a new proposal needs to advance (defcore.server.feedback)
     quorum: int = 3
+    # Unsigned uploads without a token are kept as private, unlisted results (RefStack's
+    # enable_anonymous_upload, on by default there too).
+    anonymous_uploads: bool = True
 
     @contextmanager
     def tx(self, request: Request) -> Iterator[tuple[Session, Principal]]:

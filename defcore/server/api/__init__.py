@@ -8,9 +8,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from defcore.server.api import accounts, deployed, products, proposals, results, vendors
+from defcore.server.api import (
+    accounts,
+    deployed,
+    products,
+    proposals,
+    refstack,
+    results,
+    vendors,
+)
 
+# refstack first: /v1/results/schema must not be read as a result id.
 ROUTERS: tuple[APIRouter, ...] = (
+    refstack.router,
     results.router,
     accounts.router,
     vendors.router,

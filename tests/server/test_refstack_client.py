@@ -1,0 +1,279 @@
+"""The real refstack-client against a real `defcore serve`: upload, upload-subunit (anonymous
+and signed with a key registered through the API), list, and the test-list download of
+`refstack-client test --test-list URL`.
+
+The client is the public refstack-client (86c1618) from ../shared/clients, in a virtualenv of
+its own (refstack_support). Its exit status is 0 whatever the server answers (it only prints
+"Test results uploaded!" on a 201), so each test checks the output and then the stored result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from refstack_support import Served, client_venv, register_key, rsa_key, serve  # noqa: F401
+from server_support import refstack_body, storage_tests
+from subunit import StreamResultToBytes
+
+SCENARIO_TEST = (
+    "tempest.api.object_storage.test_container_services.ContainerTest"
+    ".test_create_container(some_scenario)"
+)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory, interop_dir: Path) -> Iterator[Served]:
+    yield from serve(tmp_path_factory.mktemp("refstack-serve"), 0, "--guidelines", str(interop_dir))
+
+
+def _client(venv: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(venv / "bin" / "refstack-client"), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+
+
+def _uploaded_id(done: subprocess.CompletedProcess[str], served: Served) -> str:
+    assert done.returncode == 0, done.stderr
+    assert "Test results uploaded!" in done.stdout, done.stdout + done.stderr
+    match = re.search(r"URL: (\S+)/results/([0-9a-f-]{36})", done.stdout)
+    assert match, done.stdout
+    assert match.group(1) == served.url
+    return match.group(2)
+
+
+def _subunit_file(path: Path) -> list[str]:
+    """A subunit v2 stream like Tempest's: ids with [id-...] attributes, one with a scenario.
+    Returns the names refstack-client will send (attributes stripped, scenario kept)."""
+    tests = storage_tests()[:12]
+    names = []
+    with path.open("wb") as out:
+        stream = StreamResultToBytes(out)
+        for index, (name, uuid) in enumerate(tests):
+            test_id = f"{name}[id-{uuid},smoke]" if uuid else name
+            if index == 0:  # the scenario variant of the first test, as testscenarios names it
+                test_id = f"{name}[id-{uuid}](some_scenario)"
+                name = f"{name}(some_scenario)"
+            stream.status(test_id=test_id, test_status="inprogress")
+            stream.status(test_id=test_id, test_status="success")
+            names.append(name)
+    return names
+
+
+def test_upload_json_anonymously(client_venv: Path, served: Served, tmp_path: Path) -> None:  # noqa: F811
+    path = tmp_path / "results.json"
+    path.write_bytes(refstack_body(storage_tests(), salt="anon"))
+    done = _client(client_venv, "upload", "-y", "--url", served.url, str(path))
+    result_id = _uploaded_id(done, served)
+
+    # anonymous and private: readable by its id, never listed, owned by nobody
+    r = served.call("GET", f"/v1/results/{result_id}")
+    assert r.status_code == 200, r.text
+    data = r.json()
+    assert data["uploader"] is None and data["public"] is False and data["signed"] is False
+    assert data["cpid"] == "labanon" and data["test_count"] == len(storage_tests())
+    listed = served.call("GET", "/v1/results", params={"cpid": "labanon"}).json()
+    assert listed["results"] == []
+    as_admin = served.call("GET", "/v1/results", served.admin_token, params={"cpid": "labanon"})
+    assert [x["id"] for x in as_admin.json()["results"]] == [result_id]
+
+
+def test_upload_subunit_anonymously(client_venv: Path, served: Served, tmp_path: Path) -> None:  # noqa: F811
+    stream = tmp_path / "0"
+    names = _subunit_file(stream)
+    keystone = "http://keystone.example.test:5000/v3"
+    done = _client(
+        client_venv,
+        "upload-subunit",
+        "-y",
+        "--url",
+        served.url,
+        "--keystone-endpoint",
+        keystone,
+        str(stream),
+    )
+    result_id = _uploaded_id(done, served)
+    data = served.call("GET", f"/v1/results/{result_id}").json()
+    # refstack-client's cpid for a bare endpoint: the MD5 of its host name
+    assert data["cpid"] == hashlib.md5(b"keystone.example.test").hexdigest()
+    assert sorted(data["results"]) == sorted(names)  # the scenario name kept as sent
+    assert data["passed_count"] == len(names)
+
+
+def test_upload_subunit_signed_with_a_registered_key(
+    client_venv: Path,  # noqa: F811
+    served: Served,
+    tmp_path: Path,
+) -> None:
+    _user_id, token = served.user("vendor-engineer")
+    key = tmp_path / "id_rsa"
+    register_key(served, token, rsa_key(key))
+    stream = tmp_path / "0"
+    _subunit_file(stream)
+    done = _client(
+        client_venv,
+        "upload-subunit",
+        "-y",
+        "--url",
+        served.url,
+        "-i",
+        str(key),
+        "--keystone-endpoint",
+        "http://signed.example.test:5000/v3",
+        str(stream),
+    )
+    result_id = _uploaded_id(done, served)
+    # the key identified its owner with no token: the result is theirs, signed and private
+    mine = served.call("GET", "/v1/results", token, params={"signed": "true"}).json()
+    (item,) = [x for x in mine["results"] if x["id"] == result_id]
+    assert item["uploader"] == "vendor-engineer" and item["signed"] is True
+    assert item["public"] is False and item["meta"]["user"] == "vendor-engineer"
+    assert served.call("GET", f"/v1/results/{result_id}").status_code == 404  # private
+
+
+def test_upload_json_signed_then_judged_with_the_scenario(
+    client_venv: Path,  # noqa: F811
+    served: Served,
+    tmp_path: Path,
+) -> None:
+    _user_id, token = served.user("json-signer")
+    key = tmp_path / "id_rsa"
+    register_key(served, token, rsa_key(key))
+    tests = storage_tests()
+    # every required Storage test passed, one of them only as a scenario run
+    first_name, first_uuid = tests[0]
+    sent = [(f"{first_name}(some_scenario)", first_uuid), *tests[1:]]
+    path = tmp_path / "results.json"
+    path.write_bytes(refstack_body(sent, salt="scenario"))
+    done = _client(client_venv, "upload", "-y", "-i", str(key), "--url", served.url, str(path))
+    result_id = _uploaded_id(done, served)
+    verdict = served.call(
+        "GET",
+        f"/v1/results/{result_id}/verdict",
+        token,
+        params={"guideline": "2020.06", "target": "object"},
+    )
+    assert verdict.status_code == 200, verdict.text
+    assert verdict.json()["passed"] is True
+    names = json.dumps(verdict.json())
+    assert f"{first_name}(some_scenario)" in names  # matched as the scenario run
+
+
+def test_upload_signed_with_an_unknown_key_is_refused(
+    client_venv: Path,  # noqa: F811
+    served: Served,
+    tmp_path: Path,
+) -> None:
+    key = tmp_path / "stranger"
+    rsa_key(key)
+    path = tmp_path / "results.json"
+    path.write_bytes(refstack_body(storage_tests(), salt="stranger"))
+    done = _client(client_venv, "upload", "-y", "-i", str(key), "--url", served.url, str(path))
+    assert "Test results uploaded!" not in done.stdout
+    # the client logs the server's answer: RefStack's error shape with what to do
+    assert '"code": 401' in done.stderr and "not registered to any account" in done.stderr
+
+
+def test_list_pages_through_public_results(client_venv: Path, served: Served) -> None:  # noqa: F811
+    _user_id, token = served.user("lister")
+    for n in range(23):  # two of RefStack's pages of 20
+        body = refstack_body(storage_tests()[:3], cpid="listed", salt=str(n))
+        r = served.call(
+            "POST", "/v1/results", token, content=body, headers={"Content-Type": "application/json"}
+        )
+        assert r.status_code == 201, r.text
+        shared = served.call("POST", f"/v1/results/{r.json()['test_id']}/meta/shared", token)
+        assert shared.status_code == 201, shared.text
+    total = served.call("GET", "/v1/results").json()["total"]
+
+    proc = subprocess.Popen(
+        [str(client_venv / "bin" / "refstack-client"), "list", "--url", served.url],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    output = bytearray()
+
+    def read() -> None:
+        assert proc.stdout is not None
+        while chunk := proc.stdout.read1(4096):
+            output.extend(chunk)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    prompt = b"Press Enter to go to next page..."
+    pages = -(-total // 20)
+    try:
+        for page in range(1, pages + 1):
+            deadline = time.monotonic() + 60
+            while output.count(prompt) < page:
+                assert proc.poll() is None, bytes(output) + proc.stderr.read()  # type: ignore[union-attr]
+                assert time.monotonic() < deadline, bytes(output)
+                time.sleep(0.05)
+            if page < pages:
+                proc.stdin.write(b"\n")
+                proc.stdin.flush()
+        # After the last page the client asks once more; a user ends the listing with Ctrl-C,
+        # which the client handles (Enter there makes its generator raise StopIteration, a
+        # RuntimeError since Python 3.7, whatever the server: RefStack's own included).
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0, proc.stderr.read()  # type: ignore[union-attr]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    reader.join(timeout=10)
+    lines = re.findall(
+        rb"^(?:Press Enter to go to next page\.\.\.)?(\S+ - (\S+))$", bytes(output), re.M
+    )
+    urls = [url.decode() for _line, url in lines]
+    assert len(urls) == total and len(set(urls)) == total
+    assert all(url.startswith(f"{served.url}/results/") for url in urls)
+
+
+def test_test_list_download_normalised_against_tempest(
+    client_venv: Path,  # noqa: F811
+    served: Served,
+    tmp_path: Path,
+) -> None:
+    """`refstack-client test --test-list URL` downloads the list with TestListParser and keeps
+    the lines naming tests of the local Tempest (`stestr list` in its Tempest directory). Here
+    the directory is the shared venv's real Tempest; the client's own code downloads the list
+    from the server and writes the whitelist the test command hands to `tempest run`."""
+    url = (
+        f"{served.url}/v1/guidelines/2020.06/tests"
+        "?target=object&type=required&alias=true&flag=false"
+    )
+    expected = served.call("GET", url.removeprefix(served.url)).text.splitlines()
+    assert len(expected) > 50
+    code = (
+        "import sys\n"
+        "from refstack_client.list_parser import TestListParser\n"
+        "parser = TestListParser(sys.argv[1])\n"
+        "print('\\n'.join(sorted(parser._get_base_test_ids_from_list_file(sys.argv[2]))))\n"
+    )
+    done = subprocess.run(
+        [str(client_venv / "bin" / "python"), "-c", code, str(tmp_path), url],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    downloaded = done.stdout.split()
+    assert downloaded == sorted({line.split("[")[0] for line in expected})
