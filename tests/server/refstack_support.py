@@ -31,8 +31,21 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from defcore.paths import cache_dir
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("DEFCORE_SHARED", str(REPO.parent / "shared")))
-CLIENT_TARBALL = SHARED / "clients" / "refstack-client-86c1618.tar.gz"
+
+
+def _shared() -> Path:
+    """../shared beside the checkout, or the one $DEFCORE_GUIDELINES lies in (a worktree)."""
+    guidelines = os.environ.get("DEFCORE_GUIDELINES")
+    if guidelines and Path(guidelines).parent.name == "data":
+        return Path(guidelines).parents[1]
+    return REPO.parent / "shared"
+
+
+CLIENT_TARBALL = Path(
+    os.environ.get(
+        "DEFCORE_REFSTACK_CLIENT", str(_shared() / "clients" / "refstack-client-86c1618.tar.gz")
+    )
+)
 CLIENT_PACKAGES = [str(CLIENT_TARBALL), "cryptography<37", "python-tempestconf==3.5.4"]
 SERVER_PACKAGES = ["refstack==2.1.0"]
 
@@ -126,10 +139,10 @@ def serve(directory: Path, index: int = 0, *extra: str) -> Iterator[Served]:
     init = _defcore("server", "init", "--database", database)
     assert init.returncode == 0, init.stderr
     port = port_in_range(index)
+    command = [sys.executable, "-m", "defcore", "serve", "--database", database]
+    command += ["--host", "127.0.0.1", "--port", str(port), *extra]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "defcore", "serve", "--database", database]
-        + ["--host", "127.0.0.1", "--port", str(port)]
-        + list(extra),
+        command,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
