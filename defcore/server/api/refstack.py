@@ -51,7 +51,8 @@ from defcore.server.service import (
 from defcore.server.state import AppState
 
 router = APIRouter(prefix="/v1", tags=["results", "guidelines"])
-PER_PAGE = 20  # RefStack's results_per_page
+# defcore's page size; RefStack's is 20, and its client follows `pagination` whatever it is.
+PER_PAGE = 50
 
 
 class BadQuery(DefcoreError):
