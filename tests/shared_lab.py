@@ -40,6 +40,11 @@ def processes_mentioning(directory: Path) -> list[int]:
     return found
 
 
+def proxy_url(state: LabState) -> str:
+    """The Swift proxy's root URL (its catalog entry ends in /v1/AUTH_<project>)."""
+    return state.endpoints["object-store"].split("/v1/", 1)[0]
+
+
 def connect(state: LabState, cloud: str = "defcore-lab-member") -> Any:
     import openstack.config
     from openstack import connection

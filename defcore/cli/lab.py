@@ -1,4 +1,4 @@
-"""`defcore lab up|status|down|node`: the local Keystone + multi-node Swift cloud."""
+"""`defcore lab up|status|down|node`: the local cloud, the Storage lab or (--platform) Platform."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from defcore import lab
-from defcore.lab.config import LAB_CLOUD, MIDDLEWARE
+from defcore.lab.config import LAB_CLOUD
+from defcore.lab.plan import without_choices
 
 dir_option = click.option(
     "--dir",
@@ -27,34 +28,52 @@ def _dir(directory: Path | None) -> Path:
 
 @click.group("lab")
 def lab_group() -> None:
-    """A real OpenStack cloud on this machine: Keystone and Swift from PyPI, on loopback."""
+    """A real OpenStack cloud on this machine, from PyPI and Debian packages, on loopback."""
 
 
 @lab_group.command("up")
 @dir_option
 @click.option("--nodes", default=3, show_default=True, help="Storage nodes (one replica each).")
 @click.option(
+    "--platform",
+    is_flag=True,
+    help="The Platform lab: Glance, Placement, Nova, Neutron, Cinder, MariaDB and RabbitMQ too.",
+)
+@click.option(
     "--without",
     multiple=True,
-    type=click.Choice(MIDDLEWARE),
-    help="Leave this proxy middleware out: a deliberately non-compliant cloud (repeatable).",
+    type=click.Choice(without_choices()),
+    help="Leave this proxy middleware or platform service out: a deliberately non-compliant "
+    "cloud (repeatable).",
 )
 @click.option(
     "--port-offset", default=0, show_default=True, help="Add this to every port (two labs)."
 )
-def up(directory: Path | None, nodes: int, without: tuple[str, ...], port_offset: int) -> None:
+def up(
+    directory: Path | None,
+    nodes: int,
+    platform: bool,
+    without: tuple[str, ...],
+    port_offset: int,
+) -> None:
     """Start a fresh lab cloud and wait until every service is healthy."""
     config = lab.LabConfig(
-        directory=_dir(directory), nodes=nodes, port_offset=port_offset, without=frozenset(without)
+        directory=_dir(directory),
+        nodes=nodes,
+        port_offset=port_offset,
+        without=frozenset(without),
+        platform=platform,
     )
     console = Console(stderr=True)
     with console.status("starting the lab") as status:
         state = lab.up(config, progress=lambda step: status.update(step))
+    kind = "Platform lab" if platform else "Storage lab"
     click.echo(
-        f"lab up in {state.seconds_to_healthy:.1f} s: keystone {state.keystone_url}, "
-        f"swift {state.proxy_url}, {nodes} storage nodes"
+        f"{kind} up in {state.seconds_to_healthy:.1f} s, {nodes} storage nodes"
         + (f", without {', '.join(sorted(without))}" if without else "")
     )
+    for service_type, url in sorted(state.endpoints.items()):
+        click.echo(f"  {service_type}: {url}")
     click.echo(f"cloud {LAB_CLOUD!r} (admin) and '{LAB_CLOUD}-member' in {state.clouds_file}")
     click.echo(f"export OS_CLIENT_CONFIG_FILE={state.clouds_file}")
 
@@ -64,19 +83,28 @@ def up(directory: Path | None, nodes: int, without: tuple[str, ...], port_offset
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @click.pass_context
 def status(ctx: click.Context, directory: Path | None, fmt: str) -> None:
-    """Health of each service; exit 1 when any is not healthy."""
+    """Health and memory of each service; exit 1 when any is not healthy."""
     report = lab.status(_dir(directory))
     if fmt == "json":
         click.echo(json.dumps([h.__dict__ for h in report], indent=2))
     else:
         table = Table(title=f"lab in {_dir(directory)}")
-        for column in ("service", "pid", "url", "state"):
+        for column in ("service", "pid", "url", "state", "memory"):
             table.add_column(column)
         for h in report:
             style = "green" if h.healthy else "red"
-            table.add_row(h.name, str(h.pid), h.url, f"[{style}]{h.state}[/{style}]")
+            state = f"[{style}]{h.state}[/{style}]"
+            table.add_row(h.name, str(h.pid), h.url or "(process)", state, _megabytes(h.rss))
         Console().print(table)
+        total = sum(h.rss for h in report)
+        click.echo(
+            f"memory: {total / 2**30:.2f} GiB resident in all the lab's processes (sum of RSS)"
+        )
     ctx.exit(0 if all(h.healthy for h in report) else 1)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 2**20:.0f} MiB"
 
 
 @lab_group.command("down")

@@ -3,6 +3,7 @@ against the local lab, started for the purpose."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import click
@@ -137,23 +138,23 @@ def certify_lab(
     """Start the local lab cloud, certify it, and print the verdict and the report's path."""
     console = make_console()
     directory = lab.default_lab_dir()
-    state = lab.LabState.load(directory)
-    started_here = state is None or not state.running()
-    if state is None or started_here:
+    config = lab.LabConfig(directory=directory, nodes=nodes, port_offset=port_offset)
+    with contextlib.ExitStack() as stack:
         with console.status("starting the lab") as status:
-            config = lab.LabConfig(directory=directory, nodes=nodes, port_offset=port_offset)
-            state = lab.up(config, status.update)
-        console.print(f"lab up in {state.seconds_to_healthy:.1f} s ({directory})")
-    else:
-        console.print(f"using the lab already running in {directory}")
-    try:
+            running = stack.enter_context(
+                lab.running(config, status.update, reuse=True, keep=keep_lab)
+            )
+        if running.started_here:
+            console.print(f"lab up in {running.state.seconds_to_healthy:.1f} s ({directory})")
+        else:
+            console.print(f"using the lab already running in {directory}")
         request = RunRequest(
-            cloud=LAB_CLOUD, target=target, guideline=guideline, clouds_file=state.clouds_file
+            cloud=LAB_CLOUD,
+            target=target,
+            guideline=guideline,
+            clouds_file=running.state.clouds_file,
         )
         outcome = certify(request, run_dir, console)
-    finally:
-        if started_here and not keep_lab:
-            lab.down(directory)
-    if started_here and keep_lab:
+    if running.started_here and keep_lab:
         console.print(f"the lab keeps running: defcore lab down --dir {directory}")
     _finish(ctx, outcome, console)

@@ -160,48 +160,49 @@ def run_gate(
         finish(step)
         return report
     directory = lab_dir or paths.data_dir() / "gate-lab"
-    state = lab.up(lab.LabConfig(directory=directory, nodes=nodes, port_offset=port_offset))
-    step.lines.append(f"lab of {nodes} storage nodes up in {state.seconds_to_healthy:.1f} s")
-    timer = None
-    if fault_node is not None:
-        timer = threading.Timer(fault_after, lab.stop_node, (directory, fault_node))
-        timer.start()
-    try:
-        done: set[str] = set()
-        for target_name, all_caps in servable.items():
-            caps = [c for c in all_caps if c not in done]  # a capability runs once
-            if not caps:
-                continue
-            done.update(caps)
-            request = RunRequest(
-                cloud=lab.LAB_CLOUD,
-                target=target_name,
-                guideline=str(change_ref),
-                clouds_file=state.clouds_file,
-                capabilities=caps,
-            )
-            outcome = certify(request, None, console)
-            verdicts = [c for c in outcome.verdict.capabilities if c.name in caps]
-            for cap in verdicts:
-                word = "passed" if cap.passed else "NOT PASSED"
-                step.lines.append(f"{target_name}: {cap.name}: {word}")
-                if not cap.passed:
-                    step.passed = False
-                    first = next(t for t in cap.required_tests if not t.passed)
-                    step.lines.append(f"  {first.name}: {first.outcome}: {first.reason[:200]}")
-            step.lines.append(f"run directory: {outcome.run_dir}")
-    finally:
-        if timer is not None:
-            timer.cancel()
-            states = {h.name: h.state for h in lab.status(directory)}
-            stopped = sorted(n for n, s in states.items() if s == "stopped")
-            if stopped:
-                report.degraded = (
-                    f"the cloud was degraded: storage node {fault_node} stopped "
-                    f"{fault_after:g} s into the run ({', '.join(stopped)})"
+    config = lab.LabConfig(directory=directory, nodes=nodes, port_offset=port_offset)
+    with lab.running(config) as running:
+        state = running.state
+        step.lines.append(f"lab of {nodes} storage nodes up in {state.seconds_to_healthy:.1f} s")
+        timer = None
+        if fault_node is not None:
+            timer = threading.Timer(fault_after, lab.stop_node, (directory, fault_node))
+            timer.start()
+        try:
+            done: set[str] = set()
+            for target_name, all_caps in servable.items():
+                caps = [c for c in all_caps if c not in done]  # a capability runs once
+                if not caps:
+                    continue
+                done.update(caps)
+                request = RunRequest(
+                    cloud=lab.LAB_CLOUD,
+                    target=target_name,
+                    guideline=str(change_ref),
+                    clouds_file=state.clouds_file,
+                    capabilities=caps,
                 )
-                step.lines.append(report.degraded)
-        lab.down(directory)
+                outcome = certify(request, None, console)
+                verdicts = [c for c in outcome.verdict.capabilities if c.name in caps]
+                for cap in verdicts:
+                    word = "passed" if cap.passed else "NOT PASSED"
+                    step.lines.append(f"{target_name}: {cap.name}: {word}")
+                    if not cap.passed:
+                        step.passed = False
+                        first = next(t for t in cap.required_tests if not t.passed)
+                        step.lines.append(f"  {first.name}: {first.outcome}: {first.reason[:200]}")
+                step.lines.append(f"run directory: {outcome.run_dir}")
+        finally:
+            if timer is not None:
+                timer.cancel()
+                states = {h.name: h.state for h in lab.status(directory)}
+                stopped = sorted(n for n, s in states.items() if s == "stopped")
+                if stopped:
+                    report.degraded = (
+                        f"the cloud was degraded: storage node {fault_node} stopped "
+                        f"{fault_after:g} s into the run ({', '.join(stopped)})"
+                    )
+                    step.lines.append(report.degraded)
     finish(step)
     return report
 

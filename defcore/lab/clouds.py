@@ -10,9 +10,9 @@ from defcore.lab.config import ADMIN_PASSWORD, LAB_CLOUD, REGION, LabConfig
 from defcore.lab.provision import TestAccount, test_accounts
 
 
-def _auth(config: LabConfig, username: str, password: str, project: str) -> dict[str, Any]:
+def _auth(auth_url: str, username: str, password: str, project: str) -> dict[str, Any]:
     return {
-        "auth_url": config.keystone_url,
+        "auth_url": auth_url,
         "username": username,
         "password": password,
         "project_name": project,
@@ -21,16 +21,16 @@ def _auth(config: LabConfig, username: str, password: str, project: str) -> dict
     }
 
 
-def clouds(config: LabConfig) -> dict[str, Any]:
+def clouds(config: LabConfig, auth_url: str) -> dict[str, Any]:
     """`defcore-lab` is the admin; `defcore-lab-member` a plain member, as a vendor's user."""
     member: TestAccount = test_accounts()[0]
     common = {"region_name": REGION, "identity_api_version": 3, "interface": "public"}
     return {
         "clouds": {
-            LAB_CLOUD: {**common, "auth": _auth(config, "admin", ADMIN_PASSWORD, "admin")},
+            LAB_CLOUD: {**common, "auth": _auth(auth_url, "admin", ADMIN_PASSWORD, "admin")},
             f"{LAB_CLOUD}-member": {
                 **common,
-                "auth": _auth(config, member.username, member.password, member.project_name),
+                "auth": _auth(auth_url, member.username, member.password, member.project_name),
                 # Lets the runner hand Tempest the other pre-provisioned accounts.
                 "defcore_accounts_file": str(config.accounts_file),
             },
@@ -52,8 +52,8 @@ def tempest_accounts() -> list[dict[str, Any]]:
     ]
 
 
-def write(config: LabConfig) -> None:
-    config.clouds_file.write_text(yaml.safe_dump(clouds(config), sort_keys=False))
+def write(config: LabConfig, auth_url: str) -> None:
+    config.clouds_file.write_text(yaml.safe_dump(clouds(config, auth_url), sort_keys=False))
     config.accounts_file.write_text(yaml.safe_dump(tempest_accounts(), sort_keys=False))
     for path in (config.clouds_file, config.accounts_file):
         path.chmod(0o600)

@@ -10,18 +10,21 @@ import importlib.util
 import json
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from defcore.errors import LabError
-from defcore.lab import clouds, keystone, processes, provision, swift
+from defcore.lab import clouds, processes
 from defcore.lab.config import LabConfig
+from defcore.lab.plan import SERVICES, plan
 from defcore.lab.processes import ServiceSpec
+from defcore.lab.startup import Startup
 
-START_TIMEOUT = 60.0
 REQUIRED_MODULES = ("keystone", "swift", "keystonemiddleware", "gunicorn", "keystoneauth1")
+PLATFORM_MODULES = ("nova", "glance", "neutron", "cinder", "placement", "pymysql")
 
 Progress = Callable[[str], None]
 
@@ -33,10 +36,11 @@ class ServiceRecord:
     started: int | None
     argv: list[str]
     env: dict[str, str]
-    health_url: str
+    health_url: str | None
     address: str
-    port: int
+    port: int | None
     log_file: str
+    other_ports: list[int] = field(default_factory=list)
 
     @property
     def spec(self) -> ServiceSpec:
@@ -48,6 +52,22 @@ class ServiceRecord:
             self.port,
             self.env,
             Path(self.log_file),
+            tuple(self.other_ports),
+        )
+
+    @classmethod
+    def of(cls, spec: ServiceSpec, pid: int) -> ServiceRecord:
+        return cls(
+            name=spec.name,
+            pid=pid,
+            started=processes.start_time(pid),
+            argv=list(spec.argv),
+            env=dict(spec.env),
+            health_url=spec.health_url,
+            address=spec.address,
+            port=spec.port,
+            log_file=str(spec.log_file),
+            other_ports=list(spec.other_ports),
         )
 
 
@@ -57,10 +77,11 @@ class LabState:
     nodes: int
     port_offset: int
     without: list[str]
-    keystone_url: str
-    proxy_url: str
+    # Catalog entries of the lab's services: service type ("identity", "object-store") -> URL.
+    endpoints: dict[str, str]
     clouds_file: str
     accounts_file: str
+    platform: bool = False
     services: list[ServiceRecord] = field(default_factory=list)
     seconds_to_healthy: float | None = None
 
@@ -82,6 +103,10 @@ class LabState:
         except (ValueError, TypeError, KeyError) as exc:
             raise LabError(f"{path}: not a lab state file ({exc}); remove it by hand") from exc
 
+    @property
+    def identity_url(self) -> str:
+        return self.endpoints["identity"]
+
     def service(self, name: str) -> ServiceRecord:
         for record in self.services:
             if record.name == name:
@@ -96,27 +121,32 @@ class LabState:
 class ServiceHealth:
     name: str
     pid: int
-    url: str
+    url: str | None
     state: str  # "healthy", "stopped" or what the probe found wrong
+    rss: int  # bytes resident in the process and everything it started
 
     @property
     def healthy(self) -> bool:
         return self.state == "healthy"
 
 
-def check_extra() -> None:
-    missing = [m for m in REQUIRED_MODULES if importlib.util.find_spec(m) is None]
+def check_extra(platform: bool = False) -> None:
+    modules = REQUIRED_MODULES + (PLATFORM_MODULES if platform else ())
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
     if missing:
+        extra = "lab,platform" if platform else "lab"
+        constraints = " -c constraints/platform.txt" if platform else ""
         raise LabError(
-            f"the lab needs {', '.join(missing)}: install the lab extra "
-            "(pip install -e '.[lab]' -c constraints/lab.txt)"
+            f"the lab needs {', '.join(missing)}: install the {extra} extra "
+            f"(pip install -e '.[{extra}]' -c constraints/lab.txt{constraints})"
         )
 
 
 def up(config: LabConfig, progress: Progress = lambda _: None) -> LabState:
     """Start a fresh lab cloud in config.directory and return its state once all is healthy."""
     began = time.monotonic()
-    check_extra()
+    lab_plan = plan(config)
+    check_extra(config.platform)
     config.directory.mkdir(parents=True, exist_ok=True)
     previous = LabState.load(config.directory)
     if previous and previous.running():
@@ -124,16 +154,17 @@ def up(config: LabConfig, progress: Progress = lambda _: None) -> LabState:
             f"a lab is already running in {config.directory}; "
             f"stop it first: defcore lab down --dir {config.directory}"
         )
-    keystone_spec, swift_specs = keystone.service(config), swift.services(config)
-    for spec in [keystone_spec, *swift_specs]:
-        if processes.port_in_use(spec.address, spec.port):
-            raise LabError(
-                f"port {spec.address}:{spec.port} for {spec.name} is in use; stop what holds it "
-                "or choose other ports with --port-offset"
-            )
+    specs = {s.name: list(s.processes(lab_plan)) for s in lab_plan.services}
+    for spec in (spec for group in specs.values() for spec in group):
+        for port in spec.ports:
+            if processes.port_in_use(spec.address, port):
+                raise LabError(
+                    f"port {spec.address}:{port} for {spec.name} is in use; stop what holds it "
+                    "or choose other ports with --port-offset"
+                )
     # A lab is always started fresh: a certification must not depend on what a previous
     # run left in the cloud.
-    for stale in (config.keystone_dir, config.swift_dir, config.log_dir):
+    for stale in [*(config.service_dir(s.name) for s in SERVICES), config.log_dir]:
         shutil.rmtree(stale, ignore_errors=True)
     config.log_dir.mkdir(parents=True)
 
@@ -142,54 +173,60 @@ def up(config: LabConfig, progress: Progress = lambda _: None) -> LabState:
         nodes=config.nodes,
         port_offset=config.port_offset,
         without=sorted(config.without),
-        keystone_url=config.keystone_url,
-        proxy_url=config.proxy_url,
+        endpoints=lab_plan.endpoints(),
         clouds_file=str(config.clouds_file),
         accounts_file=str(config.accounts_file),
+        platform=config.platform,
     )
+
+    def started(spec: ServiceSpec, pid: int) -> None:
+        state.services.append(ServiceRecord.of(spec, pid))
+        state.save()  # at once, so that `lab down` can clean up even if `up` is killed
+
+    startup = Startup(lab_plan, specs, started, progress)
     try:
-        progress(f"swift: rings and {config.nodes} storage nodes")
-        swift.write_swift_conf(config)
-        swift.build_rings(config)
-        swift.write_configs(config)
-        # Swift's servers boot while Keystone's database is made: they need nothing from it.
-        for spec in swift_specs:
-            _start(state, spec)
-        progress("keystone: database, keys and admin")
-        conf = keystone.write_config(config)
-        keystone.initialise(config, conf)
-        _start(state, keystone_spec)
-        for spec in [keystone_spec, *swift_specs]:
-            progress(f"waiting for {spec.name}")
-            processes.wait_healthy(spec, state.service(spec.name).pid, START_TIMEOUT)
-        progress("keystone: swift's service user, endpoints and test accounts")
-        provision.provision(config)
-        clouds.write(config)
+        startup.run()
+        clouds.write(config, lab_plan.url("identity"))
     except BaseException:
+        startup.cancel()
         processes.stop([s.pid for s in state.running()])
-        (config.directory / "lab.json").unlink(missing_ok=True)
+        startup.join()
+        config.state_file.unlink(missing_ok=True)
         raise
     state.seconds_to_healthy = round(time.monotonic() - began, 2)
     state.save()
     return state
 
 
-def _start(state: LabState, spec: ServiceSpec) -> None:
-    pid = processes.start(spec)
-    state.services.append(
-        ServiceRecord(
-            name=spec.name,
-            pid=pid,
-            started=processes.start_time(pid),
-            argv=list(spec.argv),
-            env=dict(spec.env),
-            health_url=spec.health_url,
-            address=spec.address,
-            port=spec.port,
-            log_file=str(spec.log_file),
-        )
-    )
-    state.save()  # at once, so that `lab down` can clean up even if `up` is killed
+@dataclass(frozen=True)
+class RunningLab:
+    state: LabState
+    started_here: bool  # False when a lab was already running in the directory
+
+
+@contextmanager
+def running(
+    config: LabConfig,
+    progress: Progress = lambda _: None,
+    *,
+    reuse: bool = False,
+    keep: bool = False,
+) -> Iterator[RunningLab]:
+    """A lab for the length of a `with` block: started, then stopped however the block ends.
+
+    With `reuse`, a lab already running in the directory is used (and left running); with
+    `keep`, a lab started here is left running too.
+    """
+    state = LabState.load(config.directory) if reuse else None
+    if state is not None and state.running():
+        yield RunningLab(state, started_here=False)
+        return
+    state = up(config, progress)
+    try:
+        yield RunningLab(state, started_here=True)
+    finally:
+        if not keep:
+            down(config.directory)
 
 
 def require(directory: Path) -> LabState:
@@ -204,10 +241,11 @@ def status(directory: Path) -> list[ServiceHealth]:
     report = []
     for record in state.services:
         if not processes.same_process(record.pid, record.started):
-            health = "stopped"
+            health, rss = "stopped", 0
         else:
             health = processes.probe(record.health_url) or "healthy"
-        report.append(ServiceHealth(record.name, record.pid, record.health_url, health))
+            rss = processes.session_rss([record.pid])
+        report.append(ServiceHealth(record.name, record.pid, record.health_url, health, rss))
     return report
 
 
@@ -244,4 +282,4 @@ def start_node(directory: Path, node: int) -> None:
         record.pid = processes.start(spec)
         record.started = processes.start_time(record.pid)
         state.save()
-        processes.wait_healthy(spec, record.pid, START_TIMEOUT)
+        processes.wait_healthy(spec, record.pid, processes.START_TIMEOUT)

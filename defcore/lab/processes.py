@@ -18,19 +18,33 @@ from pathlib import Path
 from defcore.errors import LabError
 
 PROBE_TIMEOUT = 2.0  # seconds for one health request: a hung service must not hang `lab status`
+# Seconds for a started process to answer its probe: importing Nova or Neutron on a loaded
+# 2-core machine alone takes tens of seconds.
+START_TIMEOUT = 120.0
 
 
 @dataclass(frozen=True)
 class ServiceSpec:
-    """How to start one server process and how to tell that it is healthy."""
+    """How to start one server process and how to tell that it is healthy.
+
+    `health_url` is probed: `http://...` must answer 2xx, `tcp://HOST:PORT` must accept a
+    connection (a database, a queue); None means the process being alive is all there is to
+    check (a worker with no listener). `port` is the one it listens on at `address` (None for
+    none), `other_ports` any more it binds there: all are checked free before the lab starts.
+    """
 
     name: str
     argv: Sequence[str]
-    health_url: str
+    health_url: str | None
     address: str
-    port: int
+    port: int | None
     env: Mapping[str, str]
     log_file: Path
+    other_ports: tuple[int, ...] = ()
+
+    @property
+    def ports(self) -> tuple[int, ...]:
+        return ((self.port,) if self.port is not None else ()) + self.other_ports
 
 
 def port_in_use(address: str, port: int) -> bool:
@@ -60,8 +74,17 @@ def start(spec: ServiceSpec) -> int:
     return proc.pid
 
 
-def probe(url: str, timeout: float = PROBE_TIMEOUT) -> str | None:
-    """None when the URL answers 2xx, else a short description of what went wrong."""
+def probe(url: str | None, timeout: float = PROBE_TIMEOUT) -> str | None:
+    """None when the URL answers (2xx, or a TCP connection), else what went wrong, briefly."""
+    if url is None:
+        return None
+    if url.startswith("tcp://"):
+        host, _, port = url.removeprefix("tcp://").rpartition(":")
+        try:
+            with socket.create_connection((host, int(port)), timeout=timeout):
+                return None
+        except OSError as exc:
+            return f"no connection ({exc.strerror or exc})"
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
             status = int(response.status)
@@ -94,19 +117,39 @@ def start_time(pid: int) -> int | None:
     Recorded beside each pid, so that `lab down` never signals an unrelated process that was
     given a recycled pid.
     """
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    # The command name (field 2) may contain spaces and parentheses: split after its last ')'.
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return int(fields[19])
+    fields = _stat_fields(pid)
+    return int(fields[19]) if fields else None
 
 
 def same_process(pid: int, started: int | None) -> bool:
     if not is_alive(pid):
         return False
     return started is None or start_time(pid) in (None, started)
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name (field 2) may contain spaces and parentheses: split after its last ')'.
+    return stat[stat.rindex(")") + 2 :].split()
+
+
+def session_rss(leaders: Sequence[int]) -> int:
+    """Bytes of memory resident in every process of these sessions (workers and helpers too).
+
+    Each service is started as a session leader, so its session holds everything it forked.
+    """
+    wanted, total = set(leaders), 0
+    page = os.sysconf("SC_PAGE_SIZE")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        fields = _stat_fields(int(entry.name))
+        if fields and int(fields[3]) in wanted:
+            total += int(fields[21]) * page
+    return total
 
 
 def last_lines(log_file: Path, count: int = 1) -> str:
@@ -168,3 +211,39 @@ def _signal_group(pid: int, sig: signal.Signals) -> None:
     except PermissionError:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, sig)
+
+
+def run_tool(
+    argv: Sequence[str],
+    log_file: Path,
+    *,
+    timeout: float = 300.0,
+    env: Mapping[str, str] | None = None,
+    what: str | None = None,
+) -> None:
+    """Run a set-up command to its end (a schema sync, say), its output appended to log_file.
+
+    A missing program, a timeout or a non-zero exit is a LabError naming the command (`what`,
+    say "nova-manage db sync"), the log and its last line.
+    """
+    what = what or Path(argv[0]).name
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_file, "ab") as log:
+        try:
+            done = subprocess.run(
+                list(argv),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, **(env or {})},
+                timeout=timeout,
+                check=False,
+            )
+        except FileNotFoundError as exc:
+            raise LabError(f"{argv[0]} not found; is the lab's extra installed?") from exc
+        except subprocess.TimeoutExpired as exc:
+            raise LabError(f"{what} took over {timeout:.0f} s; see {log_file}") from exc
+    if done.returncode != 0:
+        raise LabError(
+            f"{what} failed (exit {done.returncode}); see {log_file}: {last_lines(log_file)[:300]}"
+        )

@@ -1,20 +1,21 @@
-"""Identity resources of the lab: Swift's service user, roles, the object-store endpoints and
-the non-admin test accounts, created through Keystone's own API."""
+"""Identity resources of the lab: every service's user and catalog entries, the roles, and the
+non-admin test accounts, created through Keystone's own API."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from defcore.errors import LabError
 from defcore.lab.config import (
     ADMIN_PASSWORD,
     REGION,
-    SERVICE_PASSWORD,
     TEST_ACCOUNT_PASSWORD,
     TEST_ACCOUNTS,
-    LabConfig,
 )
+
+if TYPE_CHECKING:
+    from defcore.lab.services.base import LabPlan
 
 
 @dataclass(frozen=True)
@@ -25,12 +26,12 @@ class TestAccount:
     roles: tuple[str, ...]
 
 
-def admin_session(config: LabConfig) -> Any:
+def admin_session(auth_url: str) -> Any:
     from keystoneauth1 import session
     from keystoneauth1.identity import v3
 
     auth = v3.Password(
-        auth_url=config.keystone_url,
+        auth_url=auth_url,
         username="admin",
         password=ADMIN_PASSWORD,
         project_name="admin",
@@ -43,9 +44,9 @@ def admin_session(config: LabConfig) -> Any:
 class _Identity:
     """Just the few calls of Keystone's v3 API the lab needs."""
 
-    def __init__(self, config: LabConfig) -> None:
-        self.session = admin_session(config)
-        self.base = config.keystone_url
+    def __init__(self, auth_url: str) -> None:
+        self.session = admin_session(auth_url)
+        self.base = auth_url
 
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         from keystoneauth1 import exceptions
@@ -60,6 +61,9 @@ class _Identity:
 
     def create(self, collection: str, item: str, fields: dict[str, Any]) -> str:
         return str(self._call("POST", f"/{collection}", {item: fields})[item]["id"])
+
+    def all(self, collection: str) -> list[dict[str, Any]]:
+        return list(self._call("GET", f"/{collection}")[collection])
 
     def find(self, collection: str, name: str) -> str | None:
         found = self._call("GET", f"/{collection}?name={name}")[collection]
@@ -112,32 +116,46 @@ def test_accounts() -> list[TestAccount]:
     return members + resellers
 
 
-def provision(config: LabConfig) -> None:
-    identity = _Identity(config)
+def provision(plan: LabPlan) -> None:
+    """Each service's user (in the `service` project) and catalog entries, then test accounts.
+
+    Catalog types already registered (identity, by `keystone-manage bootstrap`) are left alone.
+    """
+    identity = _Identity(plan.url("identity"))
     for role in ("member", "reader", "service", "ResellerAdmin"):
         identity.ensure_role(role)
     service_project = identity.create(
         "projects", "project", {"name": "service", "domain_id": "default"}
     )
-    swift_user = identity.create(
-        "users",
-        "user",
-        {"name": "swift", "password": SERVICE_PASSWORD, "domain_id": "default"},
-    )
-    for role in ("admin", "service"):
-        identity.grant(service_project, swift_user, identity.ensure_role(role))
-
-    service = identity.create(
-        "services",
-        "service",
-        {"type": "object-store", "name": "swift", "description": "defcore lab object storage"},
-    )
-    url = f"{config.proxy_url}/v1/AUTH_$(project_id)s"
-    for interface in ("public", "internal", "admin"):
-        identity.create(
-            "endpoints",
-            "endpoint",
-            {"service_id": service, "interface": interface, "url": url, "region_id": REGION},
-        )
+    registered = {s["type"] for s in identity.all("services")}
+    for service in plan.services:
+        user = service.service_user(plan)
+        if user is not None:
+            user_id = identity.create(
+                "users",
+                "user",
+                {"name": user.name, "password": user.password, "domain_id": "default"},
+            )
+            for role in user.roles:
+                identity.grant(service_project, user_id, identity.ensure_role(role))
+        for kind, url in service.catalog(plan).items():
+            if kind in registered:
+                continue
+            service_id = identity.create(
+                "services",
+                "service",
+                {"type": kind, "name": service.name, "description": f"defcore lab {kind}"},
+            )
+            for interface in ("public", "internal", "admin"):
+                identity.create(
+                    "endpoints",
+                    "endpoint",
+                    {
+                        "service_id": service_id,
+                        "interface": interface,
+                        "url": url,
+                        "region_id": REGION,
+                    },
+                )
     for account in test_accounts():
         identity.user_in_project(account.username, account.password, list(account.roles))

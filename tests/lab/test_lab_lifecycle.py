@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from shared_lab import LabFactory, next_port_offset, processes_mentioning
+from shared_lab import LabFactory, next_port_offset, processes_mentioning, proxy_url
 
 from defcore import lab
 from defcore.errors import LabError
@@ -23,7 +23,7 @@ DEFCORE = [sys.executable, "-m", "defcore"]
 
 def test_without_tempurl_is_left_out_of_info(lab_factory: LabFactory) -> None:
     state = lab_factory("no-tempurl", nodes=1, without=("tempurl",))
-    with urllib.request.urlopen(f"{state.proxy_url}/info", timeout=5) as response:
+    with urllib.request.urlopen(f"{proxy_url(state)}/info", timeout=5) as response:
         info = json.load(response)
     assert "tempurl" not in info
     assert "formpost" in info
@@ -78,9 +78,9 @@ def test_cli_up_status_down_leaves_no_process(tmp_path: Path) -> None:
 def test_a_busy_port_is_named_and_nothing_starts(tmp_path: Path) -> None:
     config = lab.LabConfig(directory=tmp_path / "busy", nodes=1, port_offset=next_port_offset())
     with socket.socket() as holder:
-        holder.bind(("127.0.0.1", config.proxy_port))
+        holder.bind(("127.0.0.1", config.port(8080)))
         holder.listen()
-        with pytest.raises(LabError, match=rf"port 127.0.0.1:{config.proxy_port} for proxy"):
+        with pytest.raises(LabError, match=rf"port 127.0.0.1:{config.port(8080)} for proxy"):
             lab.up(config)
     assert processes_mentioning(config.directory) == []
     assert not config.state_file.exists()
@@ -101,7 +101,7 @@ def test_a_service_dying_at_start_is_named_and_the_rest_stopped(tmp_path: Path) 
 
     def take_keystone_port(step: str) -> None:
         if step.startswith("keystone: database"):
-            thief.bind(("127.0.0.1", config.keystone_port))
+            thief.bind(("127.0.0.1", config.port(5000)))
             thief.listen()
 
     try:
@@ -139,5 +139,5 @@ def test_a_missing_extra_is_one_line(tmp_path: Path) -> None:
 def test_bad_arguments_are_one_line(tmp_path: Path) -> None:
     with pytest.raises(LabError, match="--nodes 0"):
         lab.LabConfig(directory=tmp_path, nodes=0)
-    with pytest.raises(LabError, match="--without cache: not a lab middleware"):
-        lab.LabConfig(directory=tmp_path, without=frozenset({"cache"}))
+    with pytest.raises(LabError, match="--without cache: not a lab middleware or platform service"):
+        lab.plan(lab.LabConfig(directory=tmp_path, without=frozenset({"cache"})))

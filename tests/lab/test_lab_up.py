@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from shared_lab import connect, ring_placement
+from shared_lab import connect, proxy_url, ring_placement
 
 from defcore import lab
-from defcore.lab.config import MIDDLEWARE
 from defcore.lab.lab import LabState
+from defcore.lab.services.swift import MIDDLEWARE
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
@@ -35,7 +35,7 @@ def test_storage_servers_listen_on_their_own_addresses(lab_cloud: LabState) -> N
 
 
 def test_info_lists_the_middleware_of_the_guideline(lab_cloud: LabState) -> None:
-    with urllib.request.urlopen(f"{lab_cloud.proxy_url}/info", timeout=5) as response:
+    with urllib.request.urlopen(f"{proxy_url(lab_cloud)}/info", timeout=5) as response:
         info = json.load(response)
     # /info names some middleware differently from their paste names.
     expected = {"tempurl", "formpost", "slo", "staticweb", "symlink", "versioned_writes"}
@@ -66,7 +66,7 @@ def test_an_object_is_stored_on_every_node(lab_cloud: LabState) -> None:
 
 def test_clouds_yaml_reaches_the_lab_by_name(lab_cloud: LabState) -> None:
     clouds = yaml.safe_load(Path(lab_cloud.clouds_file).read_text())["clouds"]
-    assert clouds["defcore-lab"]["auth"]["auth_url"] == lab_cloud.keystone_url
+    assert clouds["defcore-lab"]["auth"]["auth_url"] == lab_cloud.identity_url
     # openstacksdk finds it through OS_CLIENT_CONFIG_FILE, as every OpenStack tool does.
     script = (
         "import openstack; c = openstack.connect(cloud='defcore-lab'); "

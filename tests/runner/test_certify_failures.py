@@ -78,7 +78,7 @@ def test_a_wrong_password(lab_cloud: LabState, tmp_path: Path) -> None:
     env = _clouds(tmp_path, lab_cloud, password="not-the-password")
     line = _one_line_error(defcore(*ARGS, "--run-dir", str(tmp_path / "r"), env=env))
     assert line == (
-        f"error: cloud 'defcore-lab': authenticating at {lab_cloud.keystone_url}: "
+        f"error: cloud 'defcore-lab': authenticating at {lab_cloud.identity_url}: "
         "refused (HTTP 401): check user, password and project"
     )
 

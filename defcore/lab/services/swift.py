@@ -6,11 +6,75 @@ import json
 import secrets
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from defcore.errors import LabError
-from defcore.lab.config import REGION, SERVICE_PASSWORD, LabConfig, StorageNode
+from defcore.lab.config import REGION, LabConfig
 from defcore.lab.processes import ServiceSpec
+from defcore.lab.services import keystone
+from defcore.lab.services.base import LabPlan, LabService, ServiceUser, Step
+
+# The proxy middleware the object-storage capabilities of the guidelines need, in pipeline order.
+# formpost and tempurl must come before authtoken: their requests carry no token.
+MIDDLEWARE: tuple[str, ...] = (
+    "bulk",
+    "tempurl",
+    "formpost",
+    "staticweb",
+    "copy",
+    "container_quotas",
+    "account_quotas",
+    "slo",
+    "dlo",
+    "versioned_writes",
+    "symlink",
+)
+# Without these two there is no authenticated cloud at all, so --without refuses them.
+AUTH_MIDDLEWARE: tuple[str, ...] = ("authtoken", "keystoneauth")
+PROXY_PORT = 8080
+USER = ServiceUser("swift")
+
+
+@dataclass(frozen=True)
+class StorageNode:
+    """One storage node: account, container and object servers on their own loopback address."""
+
+    number: int
+    address: str
+    object_port: int
+    container_port: int
+    account_port: int
+
+    @property
+    def name(self) -> str:
+        return f"node{self.number}"
+
+
+def storage_nodes(config: LabConfig) -> list[StorageNode]:
+    return [
+        StorageNode(
+            number=n,
+            address=f"127.0.0.{n + 1}",
+            object_port=config.port(6200),
+            container_port=config.port(6201),
+            account_port=config.port(6202),
+        )
+        for n in range(1, config.nodes + 1)
+    ]
+
+
+def middleware(config: LabConfig) -> tuple[str, ...]:
+    return tuple(m for m in MIDDLEWARE if m not in config.without)
+
+
+def proxy_url(config: LabConfig) -> str:
+    return f"http://127.0.0.1:{config.port(PROXY_PORT)}"
+
+
+def swift_dir(config: LabConfig) -> Path:
+    return config.service_dir("swift")
+
 
 PART_POWER = 6  # 64 partitions: plenty for a lab, and rings build in milliseconds
 KINDS = ("account", "container", "object")
@@ -33,8 +97,8 @@ default = yes
 
 
 def write_swift_conf(config: LabConfig) -> Path:
-    config.swift_dir.mkdir(parents=True, exist_ok=True)
-    conf = config.swift_dir / "swift.conf"
+    swift_dir(config).mkdir(parents=True, exist_ok=True)
+    conf = swift_dir(config) / "swift.conf"
     conf.write_text(swift_conf(secrets.token_hex(8)))
     return conf
 
@@ -57,15 +121,17 @@ def build_rings(config: LabConfig) -> None:
                 "device": device,
                 "weight": 100.0,
             }
-            for node in config.storage_nodes()
+            for node in storage_nodes(config)
             for device in DEVICES
         ]
         for kind in KINDS
     }
     spec = {
-        "swift_dir": str(config.swift_dir),
+        "swift_dir": str(swift_dir(config)),
         "part_power": PART_POWER,
-        "replicas": config.replicas,
+        # One replica per node, so that every node holds every object (and losing one of
+        # three nodes leaves a quorum).
+        "replicas": config.nodes,
         "rings": rings,
     }
     done = subprocess.run(
@@ -89,7 +155,7 @@ def _port(node: StorageNode, kind: str) -> int:
 
 
 def devices_dir(config: LabConfig, node: StorageNode) -> Path:
-    return config.swift_dir / node.name / "devices"
+    return swift_dir(config) / node.name / "devices"
 
 
 def _common(config: LabConfig, address: str, port: int, log_name: str) -> str:
@@ -100,7 +166,7 @@ bind_port = {port}
 # workers = 0 serves from the process the lab started, so its pid is the whole server.
 workers = 0
 user = {config.user}
-swift_dir = {config.swift_dir}
+swift_dir = {swift_dir(config)}
 log_name = {log_name}
 log_level = INFO
 """
@@ -129,11 +195,11 @@ use = egg:swift#healthcheck
 
 
 def proxy_conf(config: LabConfig) -> str:
-    middleware = list(config.middleware)
+    chosen = list(middleware(config))
     # Order matters: formpost and tempurl before authtoken (their requests carry no token);
     # staticweb after keystoneauth; the rest as Swift's sample pipeline orders them.
-    before_auth = [m for m in ("bulk", "tempurl", "formpost") if m in middleware]
-    after_auth = [m for m in middleware if m not in before_auth]
+    before_auth = [m for m in ("bulk", "tempurl", "formpost") if m in chosen]
+    after_auth = [m for m in chosen if m not in before_auth]
     pipeline = [
         "catch_errors",
         "gatekeeper",
@@ -150,14 +216,14 @@ def proxy_conf(config: LabConfig) -> str:
     filters = {m: f"use = egg:swift#{m}\n" for m in pipeline if m not in ("proxy-server",)}
     filters["authtoken"] = f"""\
 paste.filter_factory = keystonemiddleware.auth_token:filter_factory
-www_authenticate_uri = {config.keystone_url}
-auth_url = {config.keystone_url}
+www_authenticate_uri = {keystone.url(config)}
+auth_url = {keystone.url(config)}
 auth_type = password
 project_domain_name = Default
 user_domain_name = Default
 project_name = service
-username = swift
-password = {SERVICE_PASSWORD}
+username = {USER.name}
+password = {USER.password}
 region_name = {REGION}
 # Leave the decision to keystoneauth, so anonymous temp URLs, form posts and static web work.
 delay_auth_decision = true
@@ -174,7 +240,7 @@ reseller_admin_role = ResellerAdmin
         )
     if "symlink" in filters:
         filters["symlink"] += "symloop_max = 2\n"
-    body = _common(config, "127.0.0.1", config.proxy_port, "proxy") + "\n"
+    body = _common(config, "127.0.0.1", config.port(PROXY_PORT), "proxy") + "\n"
     body += f"[pipeline:main]\npipeline = {' '.join(pipeline)}\n\n"
     body += "[app:proxy-server]\nuse = egg:swift#proxy\naccount_autocreate = true\n"
     body += "allow_account_management = true\n\n"
@@ -185,12 +251,12 @@ reseller_admin_role = ResellerAdmin
 
 def conf_path(config: LabConfig, service: str) -> Path:
     """The configuration file of a service: `proxy` or `node<n>-<kind>`."""
-    return config.swift_dir / f"{service}-server.conf"
+    return swift_dir(config) / f"{service}-server.conf"
 
 
 def write_configs(config: LabConfig) -> None:
     """Write every server's configuration, and make the nodes' device directories."""
-    for node in config.storage_nodes():
+    for node in storage_nodes(config):
         for device in DEVICES:
             (devices_dir(config, node) / device).mkdir(parents=True, exist_ok=True)
         for kind in KINDS:
@@ -198,10 +264,19 @@ def write_configs(config: LabConfig) -> None:
     conf_path(config, "proxy").write_text(proxy_conf(config))
 
 
+def _prepare(plan: LabPlan) -> list[Step]:
+    def rings_and_configs() -> None:
+        write_swift_conf(plan.config)
+        build_rings(plan.config)
+        write_configs(plan.config)
+
+    return [rings_and_configs]
+
+
 def services(config: LabConfig) -> list[ServiceSpec]:
-    env = {"DEFCORE_SWIFT_CONF": str(config.swift_dir / "swift.conf")}
+    env = {"DEFCORE_SWIFT_CONF": str(swift_dir(config) / "swift.conf")}
     specs: list[ServiceSpec] = []
-    for node in config.storage_nodes():
+    for node in storage_nodes(config):
         for kind in KINDS:
             name = f"{node.name}-{kind}"
             port = _port(node, kind)
@@ -220,11 +295,25 @@ def services(config: LabConfig) -> list[ServiceSpec]:
         ServiceSpec(
             name="proxy",
             argv=[*SERVER_COMMAND, "proxy", str(conf_path(config, "proxy"))],
-            health_url=f"{config.proxy_url}/healthcheck",
+            health_url=f"{proxy_url(config)}/healthcheck",
             address="127.0.0.1",
-            port=config.proxy_port,
+            port=config.port(PROXY_PORT),
             env=env,
             log_file=config.log_dir / "proxy.log",
         )
     )
     return specs
+
+
+SERVICE = LabService(
+    name="swift",
+    # Not even Keystone: the proxy asks it for tokens only when requests come, so the storage
+    # servers and the proxy start while Keystone's database is made.
+    needs=(),
+    platform_only=False,
+    preparing="rings and storage nodes",
+    prepare=_prepare,
+    processes=lambda plan: services(plan.config),
+    service_user=lambda plan: USER,
+    catalog=lambda plan: {"object-store": f"{proxy_url(plan.config)}/v1/AUTH_$(project_id)s"},
+)

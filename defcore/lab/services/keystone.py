@@ -1,0 +1,158 @@
+"""The lab's Keystone: configuration, database and keys, and the gunicorn service that serves it.
+
+Keystone stays on SQLite even in the Platform lab: its load is tokens and catalog reads
+(cached), which one gunicorn worker serves without "database is locked", and it is ready
+seconds before a database server could be.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from defcore.lab import provision
+from defcore.lab.config import ADMIN_PASSWORD, REGION, LabConfig
+from defcore.lab.processes import ServiceSpec, run_tool
+from defcore.lab.services.base import LabPlan, LabService, Step
+
+MANAGE_TIMEOUT = 120.0
+PORT = 5000
+
+
+def url(config: LabConfig) -> str:
+    return f"http://127.0.0.1:{config.port(PORT)}/v3"
+
+
+def keystone_conf(config: LabConfig) -> str:
+    kdir = config.service_dir("keystone")
+    return f"""\
+[DEFAULT]
+log_file = {config.log_dir / "keystone-app.log"}
+use_stderr = false
+
+[database]
+connection = sqlite:///{kdir / "keystone.db"}
+
+[token]
+provider = fernet
+
+[fernet_tokens]
+key_repository = {kdir / "fernet-keys"}
+
+[fernet_receipts]
+key_repository = {kdir / "fernet-keys"}
+
+[credential]
+key_repository = {kdir / "credential-keys"}
+
+[identity]
+# 4 rounds (bcrypt's least) instead of 12: a lab's passwords protect nothing, and every
+# token request pays for the hash.
+password_hash_rounds = 4
+
+[cache]
+# Keystone's in-process cache: requests drop from about 0.3 s to a few ms.
+enabled = true
+backend = dogpile.cache.memory
+"""
+
+
+def conf_path(config: LabConfig) -> Path:
+    return config.service_dir("keystone") / "keystone.conf"
+
+
+def write_config(config: LabConfig) -> Path:
+    config.service_dir("keystone").mkdir(parents=True, exist_ok=True)
+    conf = conf_path(config)
+    conf.write_text(keystone_conf(config))
+    return conf
+
+
+def _manage_bin() -> str:
+    return str(Path(sys.executable).with_name("keystone-manage"))
+
+
+def _manage(config: LabConfig, conf: Path, *args: str) -> None:
+    argv = [_manage_bin(), "--config-file", str(conf), *args]
+    log = config.log_dir / "keystone-manage.log"
+    run_tool(argv, log, timeout=MANAGE_TIMEOUT, what=f"keystone-manage {args[0]}")
+
+
+def initialise(config: LabConfig) -> None:
+    """Write the configuration, create the database and keys, then the admin and its endpoint."""
+    conf = write_config(config)
+    uid, gid = str(os.getuid()), str(os.getgid())
+    owner = ("--keystone-user", uid, "--keystone-group", gid)
+    # The keys do not depend on the database: make them while db_sync runs.
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        jobs = [
+            pool.submit(_manage, config, conf, "db_sync"),
+            pool.submit(_manage, config, conf, "fernet_setup", *owner),
+            pool.submit(_manage, config, conf, "credential_setup", *owner),
+        ]
+        for job in jobs:
+            job.result()
+    _manage(
+        config,
+        conf,
+        "bootstrap",
+        "--bootstrap-password",
+        ADMIN_PASSWORD,
+        "--bootstrap-admin-url",
+        url(config),
+        "--bootstrap-internal-url",
+        url(config),
+        "--bootstrap-public-url",
+        url(config),
+        "--bootstrap-region-id",
+        REGION,
+    )
+
+
+def _prepare(plan: LabPlan) -> list[Step]:
+    return [lambda: initialise(plan.config)]
+
+
+def _processes(plan: LabPlan) -> list[ServiceSpec]:
+    config = plan.config
+    gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+    port = config.port(PORT)
+    return [
+        ServiceSpec(
+            name="keystone",
+            argv=[
+                gunicorn,
+                "--bind",
+                f"127.0.0.1:{port}",
+                # One worker, one thread: SQLite gives "database is locked" (HTTP 500) under
+                # parallel tests with more processes or threads, WAL or not.
+                "--workers",
+                "1",
+                "--timeout",
+                "120",
+                "--no-control-socket",
+                "--access-logfile",
+                str(config.log_dir / "keystone-access.log"),
+                "defcore.lab.keystone_wsgi:application",
+            ],
+            health_url=url(config),
+            address="127.0.0.1",
+            port=port,
+            env={"OS_KEYSTONE_CONFIG_FILES": str(conf_path(config))},
+            log_file=config.log_dir / "keystone.log",
+        )
+    ]
+
+
+SERVICE = LabService(
+    name="keystone",
+    platform_only=False,
+    preparing="database, keys and admin",
+    prepare=_prepare,
+    processes=_processes,
+    catalog=lambda plan: {"identity": url(plan.config)},
+    # Every service's user and catalog entries, and Tempest's accounts.
+    after_start=provision.provision,
+)
