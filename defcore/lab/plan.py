@@ -7,12 +7,17 @@ from __future__ import annotations
 
 from defcore.errors import LabError
 from defcore.lab.config import LabConfig
-from defcore.lab.services import keystone, swift
+from defcore.lab.services import epmd, glance, keystone, mariadb, placement, rabbitmq, swift
 from defcore.lab.services.base import LabPlan, LabService
 
 SERVICES: tuple[LabService, ...] = (
     keystone.SERVICE,
     swift.SERVICE,
+    mariadb.SERVICE,
+    epmd.SERVICE,
+    rabbitmq.SERVICE,
+    glance.SERVICE,
+    placement.SERVICE,
 )
 
 
