@@ -1,8 +1,10 @@
-"""Fixtures shared by every part's tests: real lab clouds (Keystone + Swift), started once.
+"""Fixtures shared by every part's tests: real lab clouds, started once.
 
-A lab takes 10 to 20 s to start, so the tests share a session-wide 3-node lab and start smaller
-special-purpose ones (without tempurl, say) through `lab_factory`. Each lab gets its own ports,
-so they can run side by side and beside a developer's own lab on the default ports.
+A Storage lab (Keystone + Swift) takes 10 to 20 s to start, so the tests share a session-wide
+3-node lab and start smaller special-purpose ones (without tempurl, say) through `lab_factory`.
+A Platform lab takes a minute or two and ~2.5 GB: every test that can share one uses
+`platform_lab`. Each lab gets its own ports, so they can run side by side and beside a
+developer's own lab on the default ports.
 """
 
 from __future__ import annotations
@@ -34,9 +36,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def lab_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabFactory]:
     started: list[Path] = []
 
-    def make(name: str, nodes: int = 1, without: tuple[str, ...] = ()) -> LabState:
+    def make(
+        name: str, nodes: int = 1, without: tuple[str, ...] = (), platform: bool = False
+    ) -> LabState:
         try:
-            lab.check_extra()
+            lab.check_extra(platform)
         except LabError as exc:
             if os.environ.get("CI"):
                 raise
@@ -47,6 +51,7 @@ def lab_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabFactory
             nodes=nodes,
             port_offset=next_port_offset(),
             without=frozenset(without),
+            platform=platform,
         )
         started.append(directory)
         return lab.up(config)
@@ -60,6 +65,13 @@ def lab_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabFactory
 def lab_cloud(lab_factory: LabFactory) -> LabState:
     """The shared 3-node lab. Tests that stop a node must start it again before they end."""
     return lab_factory("main", nodes=3)
+
+
+@pytest.fixture(scope="session")
+def platform_lab(lab_factory: LabFactory) -> LabState:
+    """The shared Platform lab (one storage node). Tests must leave it as they found it:
+    whatever they create, they delete; a service they stop, they start again."""
+    return lab_factory("platform", nodes=1, platform=True)
 
 
 @pytest.fixture(scope="session")
