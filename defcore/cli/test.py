@@ -122,6 +122,7 @@ def test(
 @click.option("--guideline", default="newest", show_default=True)
 @click.option("--target", default="OpenStack Powered Storage", show_default=True)
 @click.option("--nodes", default=3, show_default=True, help="Storage nodes of the lab.")
+@click.option("--platform", is_flag=True, help="Start the Platform lab (the compute services too).")
 @click.option("--keep-lab", is_flag=True, help="Leave the lab running afterwards.")
 @click.option("--port-offset", default=0, show_default=True, help="Add this to the lab's ports.")
 @click.option("--run-dir", type=click.Path(file_okay=False, path_type=Path))
@@ -131,6 +132,7 @@ def certify_lab(
     guideline: str,
     target: str,
     nodes: int,
+    platform: bool,
     keep_lab: bool,
     port_offset: int,
     run_dir: Path | None,
@@ -138,7 +140,9 @@ def certify_lab(
     """Start the local lab cloud, certify it, and print the verdict and the report's path."""
     console = make_console()
     directory = lab.default_lab_dir()
-    config = lab.LabConfig(directory=directory, nodes=nodes, port_offset=port_offset)
+    config = lab.LabConfig(
+        directory=directory, nodes=nodes, port_offset=port_offset, platform=platform
+    )
     with contextlib.ExitStack() as stack:
         with console.status("starting the lab") as status:
             running = stack.enter_context(

@@ -219,6 +219,12 @@ def running(
     """
     state = LabState.load(config.directory) if reuse else None
     if state is not None and state.running():
+        if state.platform != config.platform:
+            running_kind = "Platform" if state.platform else "Storage"
+            raise LabError(
+                f"a {running_kind} lab is running in {config.directory}; stop it first: "
+                f"defcore lab down --dir {config.directory}"
+            )
         yield RunningLab(state, started_here=False)
         return
     state = up(config, progress)

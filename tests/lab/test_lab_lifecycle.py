@@ -141,3 +141,19 @@ def test_bad_arguments_are_one_line(tmp_path: Path) -> None:
         lab.LabConfig(directory=tmp_path, nodes=0)
     with pytest.raises(LabError, match="--without cache: not a lab middleware or platform service"):
         lab.plan(lab.LabConfig(directory=tmp_path, without=frozenset({"cache"})))
+
+
+def test_running_reuses_a_lab_of_the_same_kind_and_leaves_it_running(lab_cloud: LabState) -> None:
+    directory = Path(lab_cloud.directory)
+    config = lab.LabConfig(directory=directory, nodes=3)
+    with lab.running(config, reuse=True) as running:
+        assert not running.started_here
+        assert running.state.endpoints == lab_cloud.endpoints
+    assert all(h.healthy for h in lab.status(directory))
+    platform = lab.LabConfig(directory=directory, platform=True)
+    with (
+        pytest.raises(LabError, match=r"^a Storage lab is running in .*lab down --dir"),
+        lab.running(platform, reuse=True),
+    ):
+        pass
+    assert all(h.healthy for h in lab.status(directory))
