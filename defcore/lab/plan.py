@@ -56,7 +56,7 @@ def plan(config: LabConfig) -> LabPlan:
     ordered: list[LabService] = []
     while chosen:
         done = {s.name for s in ordered}
-        free = [s for s in chosen if set(s.needs) <= done]
+        free = [s for s in chosen if set(s.needs) | (set(s.starts_after) & names) <= done]
         if not free:
             raise LabError(f"the lab's services need each other: {', '.join(names - done)}")
         ordered.extend(free)

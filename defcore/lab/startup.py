@@ -61,16 +61,22 @@ class Startup:
             if thread.is_alive():
                 thread.join()
 
+    def _wait_ready(self, names: Sequence[str]) -> bool:
+        """Wait until these services are ready; False if the start was cancelled meanwhile."""
+        for name in names:
+            while not self._ready[name].wait(POLL):
+                if self._cancelled.is_set():
+                    return False
+        return not self._cancelled.is_set()
+
     def _bring_up(self, service: LabService) -> None:
         try:
-            for need in service.needs:
-                while not self._ready[need].wait(POLL):
-                    if self._cancelled.is_set():
-                        return
-            if self._cancelled.is_set():
+            if not self._wait_ready(service.needs):
                 return
             self.progress(f"{service.name}: {service.preparing}")
             _run_parallel(service.prepare(self.plan))
+            if not self._wait_ready([n for n in service.starts_after if n in self._ready]):
+                return
             self.progress(f"{service.name}: starting")
             pids = []
             for spec in self.specs[service.name]:

@@ -201,8 +201,9 @@ def test_services_start_after_what_they_need(tmp_path: Path) -> None:
     planned = lab.plan(lab.LabConfig(directory=tmp_path, platform=True))
     order = list(planned.names)
     for service in planned.services:
-        for need in service.needs:
-            assert order.index(need) < order.index(service.name)
+        for need in (*service.needs, *service.starts_after):
+            if need in order:
+                assert order.index(need) < order.index(service.name)
     storage = lab.plan(lab.LabConfig(directory=tmp_path))
     assert set(storage.names) == {"keystone", "swift"}
 

@@ -6,7 +6,8 @@ dependency order; for each one, once every service it `needs` is *ready*:
 
 1. `prepare(plan)` returns steps (callables) that write its configuration and create its schema;
    they run in parallel with each other and with other services' steps.
-2. `processes(plan)` gives its `ServiceSpec`s (from `defcore.lab.processes`); each is started in a
+2. Once the services it `starts_after` are ready too (those of them in the lab: ordering only),
+   `processes(plan)` gives its `ServiceSpec`s (from `defcore.lab.processes`); each is started in a
    session of its own, recorded in DIR/lab.json, probed healthy (HTTP, TCP or alive) and, at
    `lab down`, stopped by pid. Every port a spec names is checked free before anything starts.
 3. `after_start(plan)` runs once they are healthy (Nova's `discover_hosts`, say); then the
@@ -15,8 +16,10 @@ dependency order; for each one, once every service it `needs` is *ready*:
 Keystone's own `after_start` creates, for every service of the plan, its `service_user` (own
 password, roles in the `service` project) and its `catalog` (service type -> URL, registered for
 the public, internal and admin interfaces under the service's name). So a service whose processes
-call Keystone at start lists "keystone" in `needs`; Swift's proxy, which calls it only on the
-first request, does not, and starts while Keystone is still being made.
+call Keystone at start lists "keystone" in `starts_after` (its schema sync need not wait for
+Keystone); Swift's proxy, which calls it only on the first request, does not, and starts while
+Keystone is still being made. `processes(plan)` is also called before anything starts, to check
+every port is free: it must only compute, not write.
 
 Everything a service writes lives in `plan.config.service_dir(name)` (DIR/<name>) and
 `plan.log_dir`; its ports are `plan.config.port(usual_port)`. Other services' facts are asked of
@@ -41,7 +44,8 @@ Example, a service with one WSGI process, a database and a catalog entry::
 
     SERVICE = LabService(
         name="glance",
-        needs=("mariadb", "keystone"),
+        needs=("mariadb",),
+        starts_after=("keystone",),
         platform_only=True,
         prepare=_prepare,
         processes=_processes,
@@ -97,8 +101,10 @@ class LabService:
 
     name: str
     processes: Callable[[LabPlan], Sequence[ServiceSpec]]
-    # Services that must be ready before this one is prepared and started.
+    # Services that must be in the lab and ready before this one is prepared.
     needs: tuple[str, ...] = ()
+    # Services that must be ready before its processes start, when the lab has them.
+    starts_after: tuple[str, ...] = ()
     # False for the Storage lab's own services (Keystone, Swift), which every lab runs.
     platform_only: bool = True
     prepare: Callable[[LabPlan], Sequence[Step]] = _no_steps

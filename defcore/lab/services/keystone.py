@@ -7,9 +7,9 @@ seconds before a database server could be.
 
 from __future__ import annotations
 
-import os
+import base64
+import secrets
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from defcore.lab import provision
@@ -80,20 +80,27 @@ def _manage(config: LabConfig, conf: Path, *args: str) -> None:
     run_tool(argv, log, timeout=MANAGE_TIMEOUT, what=f"keystone-manage {args[0]}")
 
 
+def write_key_repository(directory: Path) -> None:
+    """A key repository as `keystone-manage fernet_setup` leaves it: a staged key (0) and a
+    primary one (1), each 32 random bytes in URL-safe base64, readable by the owner only.
+
+    Written here rather than by `fernet_setup` and `credential_setup`: each of those is a Python
+    process importing all of Keystone, seconds of CPU on a machine starting a dozen services.
+    """
+    directory.mkdir(mode=0o700, parents=True)
+    for name in ("0", "1"):
+        key = directory / name
+        key.touch(mode=0o600)
+        key.write_bytes(base64.urlsafe_b64encode(secrets.token_bytes(32)))
+
+
 def initialise(config: LabConfig) -> None:
-    """Write the configuration, create the database and keys, then the admin and its endpoint."""
+    """Write the configuration, the database and keys, then the admin and its endpoint."""
     conf = write_config(config)
-    uid, gid = str(os.getuid()), str(os.getgid())
-    owner = ("--keystone-user", uid, "--keystone-group", gid)
-    # The keys do not depend on the database: make them while db_sync runs.
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        jobs = [
-            pool.submit(_manage, config, conf, "db_sync"),
-            pool.submit(_manage, config, conf, "fernet_setup", *owner),
-            pool.submit(_manage, config, conf, "credential_setup", *owner),
-        ]
-        for job in jobs:
-            job.result()
+    home = config.service_dir("keystone")
+    write_key_repository(home / "fernet-keys")
+    write_key_repository(home / "credential-keys")
+    _manage(config, conf, "db_sync")
     _manage(
         config,
         conf,
