@@ -42,7 +42,8 @@ def test_anonymous_results_migration_keeps_every_row(database_url: str) -> None:
         with engine.begin() as conn:
             conn.execute(
                 text(
-                    "INSERT INTO users (id, name, foundation_admin, created_at, maintainer) VALUES (1, 'u', false, '2026-01-01', false)"
+                    "INSERT INTO users (id, name, foundation_admin, created_at, maintainer) "
+                    "VALUES (1, 'u', false, '2026-01-01', false)"
                 )
             )
             conn.execute(
