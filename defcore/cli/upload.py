@@ -32,14 +32,20 @@ def find_upload(path: Path) -> Path:
 @click.command("upload")
 @click.argument("source", type=click.Path(exists=True, path_type=Path), metavar="RUN_DIR|FILE")
 @click.option("--server", "server", required=True, help="Results server URL.")
-@click.option("--token", required=True, envvar="DEFCORE_TOKEN", help="API token.")
+@click.option(
+    "--token",
+    envvar="DEFCORE_TOKEN",
+    default=None,
+    help="API token. Without one, a signed upload (--sign) is its registered key's owner's, "
+    "and an unsigned one is anonymous: private and unlisted, read only through the URL printed.",
+)
 @click.option(
     "--sign",
     "key_path",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Private key (RSA or Ed25519, PEM or OpenSSH) to sign the upload with.",
 )
-def upload(source: Path, server: str, token: str, key_path: Path | None) -> None:
+def upload(source: Path, server: str, token: str | None, key_path: Path | None) -> None:
     """Upload a run's results (defcore JSON, RefStack JSON or subunit); print the result id."""
     path = find_upload(source)
     try:
@@ -66,4 +72,6 @@ def upload(source: Path, server: str, token: str, key_path: Path | None) -> None
         if "id" not in data:
             raise ServerError(f"upload refused: {data.get('detail', data)}")
         click.echo(f"already uploaded: {data['detail']}", err=True)
+    if token is None and key_path is None:
+        click.echo(f"anonymous upload, private: its page is {data.get('url')}", err=True)
     click.echo(data["id"])

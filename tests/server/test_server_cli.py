@@ -243,3 +243,31 @@ def test_real_lab_run_directories_upload_with_their_verdicts(
     assert partial.exit_code == 1 and "FAIL (56/58" in partial.stdout, partial.output
     assert "objectstore-temp-url-get: fail" in partial.stdout
     assert "test_get_object_using_temp_url: skipped" in partial.stdout
+
+
+def test_upload_without_a_token(live: Live, tmp_path: Path) -> None:
+    """As refstack-client does: signed with a registered key, the upload is the key owner's;
+    neither signed nor with a token, it is anonymous, and the command prints its page."""
+    owner = live.user("signer")
+    key_path, public = _key(tmp_path, "id_rsa")
+    r = live.call("POST", "/v1/me/keys", owner.token, json={"public_key": public})
+    assert r.status_code == 201, r.text
+    runner = CliRunner()
+    path = tmp_path / "results.json"
+    path.write_bytes(refstack_body(storage_tests(), salt=uuid.uuid4().hex))
+    env = {"DEFCORE_TOKEN": ""}
+    signed = runner.invoke(
+        cli, ["upload", str(path), "--server", live.url, "--sign", str(key_path)], env=env
+    )
+    assert signed.exit_code == 0, signed.output
+    result_id = signed.stdout.strip()
+    assert live.call("GET", f"/v1/results/{result_id}", owner.token).json()["uploader"] == (
+        owner.name
+    )
+
+    path.write_bytes(refstack_body(storage_tests(), salt=uuid.uuid4().hex))
+    anonymous = runner.invoke(cli, ["upload", str(path), "--server", live.url], env=env)
+    assert anonymous.exit_code == 0, anonymous.output
+    result_id = anonymous.stdout.strip()
+    assert f"its page is {live.url}/results/{result_id}" in anonymous.stderr
+    assert live.call("GET", f"/v1/results/{result_id}").json()["uploader"] is None
