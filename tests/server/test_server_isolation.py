@@ -14,7 +14,7 @@ from fastapi.routing import APIRoute
 from server_support import Account, Live, refstack_body, storage_tests
 
 from defcore.server import pages
-from defcore.server.api import accounts, products, results, vendors
+from defcore.server.api import accounts, products, refstack, results, vendors
 
 
 @dataclass
@@ -122,6 +122,54 @@ def _patch_result(w: World) -> None:
     )
     assert status == 404
     assert '"public":false' in w.a_sees(f"/v1/results/{w.a_result}")
+
+
+def _upload_slash(w: World) -> None:
+    r = w.live.call(
+        "POST",
+        "/v1/results/",
+        w.b_admin.token,
+        content=w.a_body,
+        headers={"Content-Type": "application/json"},
+    )
+    # 409 when _upload ran first: then it names B's own earlier result, never A's
+    assert r.status_code in (201, 409) and w.a_result not in r.text
+
+
+def _list_results_slash(w: World) -> None:
+    for params in ({}, {"signed": "1"}, {"cpid": "lab"}, {"verification_status": 0}):
+        status, text = w.b("GET", "/v1/results/", params=params)
+        assert status == 200 and w.a_result not in text
+
+
+def _delete_result(w: World) -> None:
+    assert w.b("DELETE", f"/v1/results/{w.a_result}")[0] == 404
+    assert w.a_result in w.a_sees(f"/v1/results/{w.a_result}")
+
+
+def _meta(w: World) -> None:
+    assert w.b("GET", f"/v1/results/{w.a_result}/meta")[0] == 404
+
+
+def _meta_key(w: World) -> None:
+    assert w.b("GET", f"/v1/results/{w.a_result}/meta/shared")[0] == 404
+
+
+def _set_meta_key(w: World) -> None:
+    assert w.b("POST", f"/v1/results/{w.a_result}/meta/shared", content=b"true")[0] == 404
+    assert '"public":false' in w.a_sees(f"/v1/results/{w.a_result}")
+
+
+def _delete_meta_key(w: World) -> None:
+    assert w.b("DELETE", f"/v1/results/{w.a_result}/meta/guideline")[0] == 404
+
+
+def _public_api(path: str) -> Callable[[World], None]:
+    def check(w: World) -> None:
+        status, text = w.b("GET", path)
+        assert status == 200 and w.a_result not in text and "alpha" not in text
+
+    return check
 
 
 def _verdict(w: World) -> None:
@@ -266,6 +314,17 @@ def _patch_user(w: World) -> None:
 
 CASES: dict[tuple[str, str], Callable[[World], None]] = {
     ("POST", "/v1/results"): _upload,
+    ("POST", "/v1/results/"): _upload_slash,
+    ("GET", "/v1/results/"): _list_results_slash,
+    ("GET", "/v1/results/schema"): _public_api("/v1/results/schema"),
+    ("DELETE", "/v1/results/{result_id}"): _delete_result,
+    ("GET", "/v1/results/{result_id}/meta"): _meta,
+    ("GET", "/v1/results/{result_id}/meta/{key}"): _meta_key,
+    ("POST", "/v1/results/{result_id}/meta/{key}"): _set_meta_key,
+    ("DELETE", "/v1/results/{result_id}/meta/{key}"): _delete_meta_key,
+    ("GET", "/v1/guidelines"): _public_api("/v1/guidelines"),
+    ("GET", "/v1/guidelines/{guideline}"): _public_api("/v1/guidelines/2020.06"),
+    ("GET", "/v1/guidelines/{guideline}/tests"): _public_api("/v1/guidelines/2020.06/tests"),
     ("GET", "/v1/results"): _list_results,
     ("GET", "/v1/results/{result_id}"): _get_result,
     ("PATCH", "/v1/results/{result_id}"): _patch_result,
@@ -310,6 +369,7 @@ def test_every_route_has_an_isolation_case() -> None:
     routes = {
         (method, route.path)
         for router in (
+            refstack.router,
             results.router,
             accounts.router,
             vendors.router,
