@@ -47,6 +47,8 @@ class _Identity:
     def __init__(self, auth_url: str) -> None:
         self.session = admin_session(auth_url)
         self.base = auth_url
+        # Role ids by name: asked once, not once per user (a Platform lab grants dozens).
+        self.roles: dict[str, str] = {}
 
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         from keystoneauth1 import exceptions
@@ -70,7 +72,11 @@ class _Identity:
         return str(found[0]["id"]) if found else None
 
     def ensure_role(self, name: str) -> str:
-        return self.find("roles", name) or self.create("roles", "role", {"name": name})
+        if name not in self.roles:
+            self.roles[name] = self.find("roles", name) or self.create(
+                "roles", "role", {"name": name}
+            )
+        return self.roles[name]
 
     def grant(self, project_id: str, user_id: str, role_id: str) -> None:
         self._call("PUT", f"/projects/{project_id}/users/{user_id}/roles/{role_id}")
