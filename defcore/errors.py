@@ -26,6 +26,7 @@ so neither the CLI nor the app keeps a table of its own::
         ├── SignatureError                    400
         ├── ProposalError                     422
         ├── ServiceUnavailable                503 (the database is away; try again later)
+        ├── TrailError                        500 (no key: the server is misconfigured)
         └── UploadError                       400
             ├── UploadTooLarge                413
             └── UploadRejected                422
@@ -143,6 +144,12 @@ class ServiceUnavailable(ServerError):
     """The database cannot be reached; the request may be tried again later."""
 
     http_status = 503
+
+
+class TrailError(ServerError):
+    """The audit trail cannot be written or read: no key, or a key that cannot be used."""
+
+    http_status = 500
 
 
 class UploadError(ServerError):

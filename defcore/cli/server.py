@@ -21,10 +21,32 @@ def server() -> None:
 @server.command("init")
 @click.option("--database", "database", default=None, help=DATABASE_HELP)
 @click.option("--admin", "admin_name", default="admin", show_default=True)
-def init(database: str | None, admin_name: str) -> None:
-    """Create or migrate the store; print a first foundation admin's API token."""
+@click.option(
+    "--app-role",
+    default=None,
+    help="PostgreSQL: create or update this role for the server to run as; it owns nothing "
+    "and gets only what requests need (--database is then the owner's URL).",
+)
+@click.option(
+    "--app-password-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="A file holding the --app-role's password (never printed).",
+)
+def init(
+    database: str | None,
+    admin_name: str,
+    app_role: str | None,
+    app_password_file: Path | None,
+) -> None:
+    """Create or migrate the store; print a first foundation admin's API token.
+
+    Also makes the audit trail's key (DEFCORE_TRAIL_KEY_FILE, default trail.key in the data
+    directory) when there is none, and seals the trail with it.
+    """
     from sqlalchemy import select
 
+    from defcore.server import trail
     from defcore.server.db import (
         make_engine,
         migrate,
@@ -43,6 +65,21 @@ def init(database: str | None, admin_name: str) -> None:
             click.echo(f"store {where} is at revision {after}", err=True)
         else:
             click.echo(f"store {where} migrated from {before or 'empty'} to {after}", err=True)
+        key = trail.load_key(create=True)
+        with transaction(session_factory(engine)) as session:
+            adopted = trail.seal(session, key)
+        click.echo(f"audit trail key: {trail.key_path()}", err=True)
+        if adopted:
+            click.echo(f"audit trail: {adopted} existing rows entered the trail", err=True)
+        if app_role:
+            from defcore.server.roles import grant_app_role
+
+            password = None
+            if app_password_file is not None:
+                password = app_password_file.read_text(encoding="utf-8").strip()
+            for statement in grant_app_role(engine, app_role, password):
+                click.echo(f"  {statement}", err=True)
+            click.echo(f"role {app_role} may now run the server; it owns nothing", err=True)
         with transaction(session_factory(engine)) as session:
             existing = session.scalar(select(User).where(User.foundation_admin.is_(True)))
             if existing is not None:
@@ -56,6 +93,35 @@ def init(database: str | None, admin_name: str) -> None:
         click.echo(token)
     finally:
         engine.dispose()
+
+
+@server.command("verify")
+@click.option("--database", "database", default=None, help=DATABASE_HELP)
+@click.option(
+    "--head",
+    "expect_head",
+    default=None,
+    help="A head (SEQ:MAC) printed by an earlier verify: check the trail still holds it.",
+)
+@click.pass_context
+def verify(ctx: click.Context, database: str | None, expect_head: str | None) -> None:
+    """Check the audit trail and every audited row against it (exit 1 if tampered with)."""
+    from defcore.server import trail
+    from defcore.server.db import make_engine, require_current, session_factory, transaction
+
+    engine = make_engine(database)
+    try:
+        require_current(engine, database)
+        key = trail.load_key()
+        with transaction(session_factory(engine)) as session:
+            report = trail.verify(session, key, expect_head)
+    finally:
+        engine.dispose()
+    for problem in report.problems:
+        click.echo(f"TAMPERED: {problem}")
+    if report.problems:
+        ctx.exit(1)
+    click.echo(f"trail intact: {report.entries} entries; head {report.head}")
 
 
 @click.command("serve")

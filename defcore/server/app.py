@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 
 from defcore import __version__
 from defcore.errors import Conflict, DefcoreError, ServerError
-from defcore.server import api, pages, pages_feedback
+from defcore.server import api, pages, pages_feedback, trail
 from defcore.server.db import make_engine, normalize_url, require_current, session_factory
 from defcore.server.guidelines import GuidelineRegistry
 from defcore.server.state import AppState
@@ -44,9 +44,13 @@ def create_app(
     guidelines: Path | None = None,
     quorum: int | None = None,
     anonymous_uploads: bool = True,
+    trail_key: bytes | None = None,
 ) -> FastAPI:
     engine = make_engine(database_url)
     require_current(engine, database_url)
+    sessions = session_factory(engine)
+    # The audit trail's key, from a file outside the database (made there when missing).
+    trail.configure(sessions, trail_key or trail.load_key(create=True))
     app = FastAPI(
         title="defcore results server",
         version=__version__,
@@ -54,7 +58,7 @@ def create_app(
         "against OpenStack interop guidelines, and the OpenStack Powered marketplace.",
     )
     app.state.defcore = AppState(
-        engine, session_factory(engine), GuidelineRegistry(guidelines), normalize_url(database_url)
+        engine, sessions, GuidelineRegistry(guidelines), normalize_url(database_url)
     )
     app.state.defcore.anonymous_uploads = anonymous_uploads
     if quorum is not None:

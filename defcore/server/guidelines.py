@@ -17,6 +17,7 @@ from defcore.guidelines.loader import load_file
 from defcore.guidelines.model import Guideline, Target
 from defcore.guidelines.sources import guidelines_dir, list_guidelines
 from defcore.guidelines.targets import resolve_target
+from defcore.server.lifecycle import Approval, approval_of
 
 
 class GuidelineRegistry:
@@ -30,6 +31,7 @@ class GuidelineRegistry:
         self._documents: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._known: tuple[frozenset[str], frozenset[str]] | None = None
+        self._approvals: list[Approval] | None = None
 
     def ids(self) -> list[str]:
         return list(self._paths)
@@ -91,3 +93,17 @@ class GuidelineRegistry:
                         uuids.add(test.uuid)
             self._known = (frozenset(names), frozenset(uuids))
         return self._known
+
+    def approvals(self) -> list[Approval]:
+        """When each approved guideline was approved (defcore.server.lifecycle)."""
+        if self._approvals is None:
+            found = []
+            for gid in self._paths:
+                try:
+                    approval = approval_of(self.get(gid), gid)
+                except DefcoreError:
+                    continue
+                if approval is not None:
+                    found.append(approval)
+            self._approvals = found
+        return self._approvals

@@ -220,8 +220,20 @@ class Verification(Base):
     target: Mapped[str] = mapped_column(String(200))
     verified_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The product version the result was associated with when verified: the certification is
+    # this version's, and the result is locked to it (defcore.server.certification).
+    product_version_id: Mapped[int] = mapped_column(ForeignKey("product_versions.id"), index=True)
+    # A foundation admin may withdraw a verification, with a reason; the row stays.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    withdrawn_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    withdraw_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     result: Mapped[Result] = relationship(back_populates="verifications")
+    product_version: Mapped[ProductVersion] = relationship()
+
+    @property
+    def active(self) -> bool:
+        return self.withdrawn_at is None
 
 
 class VerdictCache(Base):
@@ -298,3 +310,35 @@ class ProposalEvent(Base):
     digest: Mapped[str] = mapped_column(String(64))
 
     actor: Mapped[User] = relationship()
+
+
+class AuditEvent(Base):
+    """One entry of the keyed trail of every state-changing row (defcore.server.trail).
+
+    `row_json` is the row as stored after the change (null when deleted); `mac` is an
+    HMAC-SHA256, with a key kept outside the database, over the previous entry's MAC and this
+    entry's content, so that no entry can be edited, inserted or removed without the key.
+    """
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_subject", "subject", "subject_key"),)
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    actor_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    action: Mapped[str] = mapped_column(String(20))  # insert, update, delete, adopt
+    subject: Mapped[str] = mapped_column(String(64))  # the table
+    subject_key: Mapped[str] = mapped_column(String(200))  # its primary key
+    row_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+    mac: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The trail's newest entry, sealed with the key: deleting the last entries shows."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer)
+    mac: Mapped[str] = mapped_column(String(64))
+    head_mac: Mapped[str] = mapped_column(String(64))

@@ -25,6 +25,7 @@ from defcore.server.access import (
     readable_products,
     readable_results,
 )
+from defcore.server.certification import Certification, certifications, standing
 from defcore.server.models import Product, ProductVersion, Result, Vendor, Verification
 from defcore.server.service import readable_result, verdict
 from defcore.server.state import TOKEN_COOKIE, AppState
@@ -199,40 +200,41 @@ def result_page(
 @dataclass
 class ProductCard:
     product: Product
-    badges: list[str]
+    # certifications not withdrawn, newest guideline first (defcore.server.certification)
+    certifications: list[Certification]
+    standing: str  # current, expiring, expired or none
 
 
 @router.get("/marketplace")
 def marketplace(request: Request) -> Response:
-    with _state(request).tx(request) as (session, p):
+    """Products by standing: "OpenStack Powered" lists only those with a current certification."""
+    state = _state(request)
+    with state.tx(request) as (session, p):
         products = session.scalars(
             select(Product)
             .where(Product.public.is_(True))
             .options(selectinload(Product.vendor), selectinload(Product.versions))
             .order_by(Product.name)
         ).all()
-        rows = session.execute(
-            select(ProductVersion.product_id, Verification.target, Verification.guideline_id)
-            .join(Result, Result.product_version_id == ProductVersion.id)
-            .join(Verification, Verification.result_id == Result.id)
-            .distinct()
-        ).all()
-        badges: dict[int, set[str]] = {}
-        for product_id, target, guideline_id in rows:
-            badges.setdefault(product_id, set()).add(f"{target} {guideline_id}")
-        cards = [
-            ProductCard(x, sorted(badges.get(x.id, set()), key=_badge_order)) for x in products
+        found = certifications(session, state.registry, [x.id for x in products])
+        cards = []
+        for product in products:
+            kept = [c for c in found[product.id] if c.withdrawn_at is None]
+            cards.append(ProductCard(product, kept, standing(kept)))
+        groups = [
+            ("powered", "OpenStack Powered", [c for c in cards if c.standing == "current"]),
+            (
+                "expiring",
+                "Certification expiring",
+                [c for c in cards if c.standing == "expiring"],
+            ),
+            (
+                "others",
+                "Not currently certified",
+                [c for c in cards if c.standing not in ("current", "expiring")],
+            ),
         ]
-        return page("marketplace.html", p, cards=cards)
-
-
-def _badge_order(badge: str) -> tuple[str, str]:
-    target, _, guideline = badge.rpartition(" ")
-    return (_invert(guideline), target)
-
-
-def _invert(text: str) -> str:
-    return "".join(chr(0x10FFFF - ord(c)) for c in text)  # newest guideline first
+        return page("marketplace.html", p, groups=groups, total=len(cards))
 
 
 def _evidence(session: Session, p: Principal) -> list[tuple[Product, Result]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -51,6 +51,10 @@ class VerificationOut(BaseModel):
     guideline: str
     target: str
     verified_at: UtcDatetime
+    # the product version it certifies, and its withdrawal if a foundation admin withdrew it
+    product_version_id: int | None = None
+    withdrawn_at: UtcDatetime | None = None
+    withdraw_reason: str = ""
 
 
 class ResultOut(BaseModel):
@@ -322,3 +326,36 @@ class DeployedOut(BaseModel):
     min_products: int
     products: list[DeployedProductOut]
     capabilities: list[DeployedCapabilityOut]
+
+
+class WithdrawIn(Strict):
+    guideline: Name
+    target: Name
+    reason: Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_no_nul)]
+
+
+class CertificationOut(BaseModel):
+    version_id: int
+    version: str
+    guideline: str
+    target: str
+    result_id: str
+    verified_at: UtcDatetime
+    # current, expiring, expired (defcore.server.lifecycle) or withdrawn
+    status: str
+    guideline_approved_on: date | None
+    current_until: date | None
+    expires_on: date | None
+    superseded_by: str | None
+    withdrawn_at: UtcDatetime | None
+    withdraw_reason: str
+
+
+class CertificationsOut(BaseModel):
+    product_id: int
+    product: str
+    vendor: str
+    on: date
+    # the best status among the certifications, or "none"
+    standing: str
+    certifications: list[CertificationOut]

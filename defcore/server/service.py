@@ -255,14 +255,22 @@ def verify_result(
             Verification.target == answer["target"],
         )
     )
+    if existing is not None and existing.withdrawn_at is not None:
+        raise Conflict(
+            f"the verification of result {result.id} for {existing.target} {guideline_id} was "
+            f"withdrawn on {existing.withdrawn_at:%Y-%m-%d}: {existing.withdraw_reason}"
+        )
     if existing is not None:
         return existing
     assert p.user is not None
+    # The certification belongs to the version the result has now; the result stays locked
+    # to it (defcore.server.certification).
     row = Verification(
         result_id=result.id,
         guideline_id=guideline_id,
         target=answer["target"],
         verified_by=p.user.id,
+        product_version_id=result.product_version_id,
     )
     session.add(row)
     session.flush()

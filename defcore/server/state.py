@@ -13,6 +13,7 @@ from starlette.requests import Request
 from defcore.errors import Unauthorized
 from defcore.server.access import Principal, principal_for_token
 from defcore.server.guidelines import GuidelineRegistry
+from defcore.server.trail import set_actor
 
 TOKEN_COOKIE = "defcore_token"
 
@@ -43,4 +44,5 @@ class AppState:
             principal = principal_for_token(session, request_token(request))
             if principal is None:
                 raise Unauthorized("the API token is not valid (unknown or revoked)")
+            set_actor(session, principal.user_id)  # whom the audit trail names
             yield session, principal

@@ -10,6 +10,7 @@ from fastapi import APIRouter
 
 from defcore.server.api import (
     accounts,
+    certifications,
     deployed,
     products,
     proposals,
@@ -25,6 +26,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     accounts.router,
     vendors.router,
     products.router,
+    certifications.router,
     proposals.router,
     deployed.router,
 )
