@@ -18,6 +18,7 @@ from defcore.cli.governance import governance
 from defcore.cli.guideline import guideline
 from defcore.cli.lab import lab_group
 from defcore.cli.product import product
+from defcore.cli.product_status import status as _product_status  # noqa: F401  (joins `product`)
 from defcore.cli.proposal import proposal
 from defcore.cli.results import results
 from defcore.cli.score import score

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import Connection, event, func, inspect, select
-from sqlalchemy.orm import Mapper, Session, selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from defcore.errors import Conflict, Forbidden, NotFound
 from defcore.server.access import Principal
@@ -41,7 +41,7 @@ def _verifications_of_result(connection: Connection, result_id: str) -> int:
     return int(connection.scalar(query.where(Verification.withdrawn_at.is_(None))) or 0)
 
 
-def _guard_result_update(_mapper: Mapper[Result], connection: Connection, result: Result) -> None:
+def _guard_result_update(connection: Connection, result: Result) -> None:
     state = inspect(result)
     moved = any(
         state.attrs[name].history.has_changes() for name in ("product_version_id", "vendor_id")
@@ -57,51 +57,43 @@ def _guard_result_update(_mapper: Mapper[Result], connection: Connection, result
         )
 
 
-def _guard_result_delete(_mapper: Mapper[Result], connection: Connection, result: Result) -> None:
-    query = select(func.count(Verification.id)).where(Verification.result_id == result.id)
-    if connection.scalar(query):
-        raise Conflict(
-            f"result {result.id} has been verified: it cannot be deleted (its verification "
-            "and any withdrawal stay on record)"
-        )
+def _deleting(connection: Connection, target: object) -> None:
+    """Refuse to delete a verified result, or a version, product or vendor with one."""
+    count = select(func.count(Verification.id))
+    by_version = count.join(ProductVersion, ProductVersion.id == Verification.product_version_id)
+    if isinstance(target, Result):
+        if connection.scalar(count.where(Verification.result_id == target.id)):
+            raise Conflict(
+                f"result {target.id} has been verified: it cannot be deleted (its verification "
+                "and any withdrawal stay on record)"
+            )
+    elif isinstance(target, ProductVersion):
+        if connection.scalar(count.where(Verification.product_version_id == target.id)):
+            raise Conflict(
+                f"product version {target.id} has verified results: it cannot be deleted"
+            )
+    elif isinstance(target, Product):
+        if connection.scalar(by_version.where(ProductVersion.product_id == target.id)):
+            raise Conflict(f"product {target.id} has verified results: it cannot be deleted")
+    elif isinstance(target, Vendor):
+        query = by_version.join(Product, Product.id == ProductVersion.product_id)
+        if connection.scalar(query.where(Product.vendor_id == target.id)):
+            raise Conflict(f"vendor {target.id} has verified results: it cannot be deleted")
 
 
-def _guard_version_delete(
-    _mapper: Mapper[ProductVersion], connection: Connection, version: ProductVersion
-) -> None:
-    query = select(func.count(Verification.id)).where(Verification.product_version_id == version.id)
-    if connection.scalar(query):
-        raise Conflict(f"product version {version.id} has verified results: it cannot be deleted")
+def _guard(session: Session, _context: object, _instances: object) -> None:
+    # Before the flush, so that the ORM has not yet touched dependent rows.
+    if not (session.deleted or session.dirty):
+        return
+    connection = session.connection()
+    for target in list(session.deleted):
+        _deleting(connection, target)
+    for target in list(session.dirty):
+        if isinstance(target, Result):
+            _guard_result_update(connection, target)
 
 
-def _guard_product_delete(
-    _mapper: Mapper[Product], connection: Connection, product: Product
-) -> None:
-    query = (
-        select(func.count(Verification.id))
-        .join(ProductVersion, ProductVersion.id == Verification.product_version_id)
-        .where(ProductVersion.product_id == product.id)
-    )
-    if connection.scalar(query):
-        raise Conflict(f"product {product.id} has verified results: it cannot be deleted")
-
-
-def _guard_vendor_delete(_mapper: Mapper[Vendor], connection: Connection, vendor: Vendor) -> None:
-    query = (
-        select(func.count(Verification.id))
-        .join(ProductVersion, ProductVersion.id == Verification.product_version_id)
-        .join(Product, Product.id == ProductVersion.product_id)
-        .where(Product.vendor_id == vendor.id)
-    )
-    if connection.scalar(query):
-        raise Conflict(f"vendor {vendor.id} has verified results: it cannot be deleted")
-
-
-event.listen(Result, "before_update", _guard_result_update)
-event.listen(Result, "before_delete", _guard_result_delete)
-event.listen(ProductVersion, "before_delete", _guard_version_delete)
-event.listen(Product, "before_delete", _guard_product_delete)
-event.listen(Vendor, "before_delete", _guard_vendor_delete)
+event.listen(Session, "before_flush", _guard)
 
 
 # -- withdrawal -------------------------------------------------------------------------------

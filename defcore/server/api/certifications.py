@@ -58,9 +58,11 @@ def certification_out(item: Certification) -> schemas.CertificationOut:
 def withdraw_verification(
     request: Request, result_id: ResultId, body: schemas.WithdrawIn
 ) -> schemas.VerificationOut:
-    with app_state(request).tx(request) as (session, p):
+    state = app_state(request)
+    with state.tx(request) as (session, p):
         result = readable_result(session, signed_in(p), result_id)
-        row = withdraw(session, p, result, body.guideline, body.target, body.reason)
+        _, target = state.registry.target(body.guideline, body.target)  # "storage" is an alias
+        row = withdraw(session, p, result, body.guideline, target.name, body.reason)
         return verification_out(row)
 
 
