@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from defcore.errors import DefcoreError
+from defcore.errors import DefcoreError, GuidelineNotFound
 from defcore.guidelines.diff import diff as diff_guidelines
 from defcore.guidelines.render import render as render_guideline
 from defcore.server.access import (
@@ -26,6 +26,7 @@ from defcore.server.access import (
     readable_results,
 )
 from defcore.server.certification import Certification, certifications, standing
+from defcore.server.heatmap import capability_states, program_of, widest_platform
 from defcore.server.models import Product, ProductVersion, Result, Vendor, Verification
 from defcore.server.service import readable_result, verdict
 from defcore.server.state import TOKEN_COOKIE, AppState
@@ -260,13 +261,38 @@ def _evidence(session: Session, p: Principal) -> list[tuple[Product, Result]]:
     return out
 
 
+@dataclass
+class HeatColumn:
+    product: Product
+    program: str  # the target the product is judged against
+    cells: dict[str, str]  # capability -> a state of defcore.server.heatmap.CELL_STATES
+
+
+def _verified_targets(session: Session, product_id: int) -> list[str]:
+    return list(
+        session.scalars(
+            select(Verification.target)
+            .join(ProductVersion, ProductVersion.id == Verification.product_version_id)
+            .where(ProductVersion.product_id == product_id, Verification.withdrawn_at.is_(None))
+            .order_by(Verification.created_at.desc())
+        )
+    )
+
+
 def _matrix(
     request: Request, guideline: str, target: str
-) -> tuple[Principal, str, str, list[str], list[tuple[Product, dict[str, bool]]]]:
+) -> tuple[Principal, str, str, list[str], list[HeatColumn]]:
+    """Required capabilities x visible products. With no `target`, each product is judged
+    against its own program (defcore.server.heatmap.program_of)."""
     state = _state(request)
+    registry = state.registry
     with state.tx(request) as (session, p):
-        gid = guideline or state.registry.newest() or ""
-        g, resolved = state.registry.target(gid, target)
+        gid = guideline or registry.newest() or ""
+        g = registry.get(gid)
+        if not g.platforms:
+            raise GuidelineNotFound(f"guideline {gid} defines no platform to map")
+        rows_target = registry.target(gid, target)[1].name if target else widest_platform(g)
+        _, resolved = registry.target(gid, rows_target)
         capabilities: list[str] = []
         for component in resolved.components:
             for status, name in component.all_capabilities():
@@ -274,22 +300,23 @@ def _matrix(
                     capabilities.append(name)
         columns = []
         for product, result in _evidence(session, p):
-            answer = verdict(session, state.registry, result, gid, resolved.name)
-            cells = {
-                cap["name"]: bool(cap["passed"])
-                for comp in answer["components"]
-                for cap in comp["capabilities"]
-            }
-            columns.append((product, cells))
-        del g
-        return p, gid, resolved.name, capabilities, columns
+            answer = verdict(session, registry, result, gid, rows_target)
+            program = rows_target
+            if not target:
+                program = program_of(g, answer, _verified_targets(session, product.id))
+                if program != rows_target:
+                    answer = verdict(session, registry, result, gid, program)
+            states = capability_states(answer)
+            cells = {cap: states.get(cap, "outside") for cap in capabilities}
+            columns.append(HeatColumn(product, program, cells))
+        return p, gid, rows_target if target else "", capabilities, columns
 
 
 @router.get("/heatmap")
 def heatmap(
     request: Request,
     guideline: Annotated[str, Query(max_length=100)] = "",
-    target: Annotated[str, Query(max_length=200)] = "OpenStack Powered Platform",
+    target: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
     p, gid, target_name, capabilities, columns = _matrix(request, guideline, target)
     return page(
@@ -307,12 +334,13 @@ def heatmap(
 def usage(
     request: Request,
     guideline: Annotated[str, Query(max_length=100)] = "",
-    target: Annotated[str, Query(max_length=200)] = "OpenStack Powered Platform",
+    target: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:
     p, gid, target_name, capabilities, columns = _matrix(request, guideline, target)
     rows = []
     for cap in capabilities:
-        judged = [cells[cap] for _, cells in columns if cap in cells]
+        # only products that ran the capability's tests are judged on it
+        judged = [c.cells[cap] == "pass" for c in columns if c.cells[cap] in ("pass", "fail")]
         passing = sum(judged)
         share = passing / len(judged) if judged else 0.0
         rows.append((cap, passing, len(judged), share))
@@ -321,7 +349,7 @@ def usage(
         "usage.html",
         p,
         guideline=gid,
-        target=target_name,
+        target=target_name or "each product's program",
         rows=rows,
         products=len(columns),
         guideline_ids=_state(request).registry.platform_ids(),
