@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import click
 
+from defcore.cli.results_diff import diff
 from defcore.cli.results_import import import_
 from defcore.cli.results_verdict import verdict
 
@@ -18,3 +19,4 @@ def results() -> None:
 
 results.add_command(verdict)
 results.add_command(import_)
+results.add_command(diff)

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 
 from defcore import __version__
 from defcore.errors import Conflict, DefcoreError, ServerError
-from defcore.server import api, pages, pages_feedback, trail
+from defcore.server import api, pages, pages_diff, pages_feedback, trail
 from defcore.server.db import make_engine, normalize_url, require_current, session_factory
 from defcore.server.guidelines import GuidelineRegistry
 from defcore.server.state import AppState
@@ -74,4 +74,5 @@ def create_app(
         app.include_router(router)
     app.include_router(pages.router)
     app.include_router(pages_feedback.router)
+    app.include_router(pages_diff.router)
     return app

@@ -21,14 +21,14 @@ from server_support import (
 from sqlalchemy import select
 from test_lifecycle import newer_guideline
 
+from defcore.errors import Conflict
 from defcore.guidelines.loader import load_file
 from defcore.guidelines.targets import resolve_target
 from defcore.server import trail
-from defcore.server.api import create_account
 from defcore.server.app import create_app
 from defcore.server.db import make_engine, migrate, session_factory, transaction
 from defcore.server.models import ProductVersion, Result
-from defcore.server.service import Conflict
+from defcore.server.service import create_account
 
 
 @functools.cache
