@@ -118,7 +118,7 @@ def head_mac(key: bytes, seq: int, mac: str) -> str:
     return hmac.new(key, f"head:{seq}:{mac}".encode(), hashlib.sha256).hexdigest()
 
 
-def _row_json(row: dict[str, Any]) -> str:
+def snapshot(row: dict[str, Any]) -> str:
     return _canonical({name: _plain(value) for name, value in row.items()})
 
 
@@ -179,7 +179,7 @@ def _record_row(mapper: Mapper[Any], connection: Connection, target: Any, action
     pk = {c.name: getattr(target, mapper.get_property_by_column(c).key) for c in table.primary_key}
     query = select(table).where(*(table.c[name] == value for name, value in pk.items()))
     row = connection.execute(query).mappings().one()
-    append(connection, key, actor, action, table, _subject_key(table, row), _row_json(dict(row)))
+    append(connection, key, actor, action, table, _subject_key(table, row), snapshot(dict(row)))
 
 
 def _after_insert(mapper: Mapper[Any], connection: Connection, target: Any) -> None:
@@ -235,7 +235,8 @@ def seal(session: Session, key: bytes) -> int:
     """Seal an unsealed head, and give every audited row without an entry one ("adopt").
 
     Run by `defcore server init` after migrating: rows stored before the trail existed (or
-    before a table was audited) enter it as they are. Returns how many rows were adopted.
+    before a table was audited) enter it as they are, and rows of a table a migration gave new
+    columns enter again with them ("schema"). Returns how many entries were appended.
     """
     connection = session.connection()
     head = connection.execute(select(AuditHead).where(AuditHead.id == 1)).one()
@@ -243,19 +244,36 @@ def seal(session: Session, key: bytes) -> int:
         connection.execute(
             update(AuditHead).where(AuditHead.id == 1).values(head_mac=head_mac(key, 0, ""))
         )
-    recorded = {
-        (s, k) for s, k in connection.execute(select(AuditEvent.subject, AuditEvent.subject_key))
-    }
+    newest: dict[tuple[str, str], str | None] = {}
+    for subject, subject_key, row_json in connection.execute(
+        select(AuditEvent.subject, AuditEvent.subject_key, AuditEvent.row_json).order_by(
+            AuditEvent.seq
+        )
+    ):
+        newest[(subject, subject_key)] = row_json
     adopted = 0
     for name, model in sorted(AUDITED.items()):
         table = model.__table__
         assert isinstance(table, Table)
         for row in connection.execute(select(table)).mappings():
             subject_key = _subject_key(table, row)
-            if (name, subject_key) not in recorded:
-                append(connection, key, None, "adopt", table, subject_key, _row_json(dict(row)))
+            stored = snapshot(dict(row))
+            if (name, subject_key) not in newest:
+                append(connection, key, None, "adopt", table, subject_key, stored)
+                adopted += 1
+            elif _only_new_columns(newest[(name, subject_key)], stored):
+                # A migration added columns: the row enters again with them, but only when
+                # every column the trail knew still holds what it recorded.
+                append(connection, key, None, "schema", table, subject_key, stored)
                 adopted += 1
     return adopted
+
+
+def _only_new_columns(recorded: str | None, stored: str) -> bool:
+    if recorded is None or recorded == stored:
+        return False
+    before, after = json.loads(recorded), json.loads(stored)
+    return set(before) < set(after) and all(after[k] == v for k, v in before.items())
 
 
 # -- verifying ------------------------------------------------------------------------------
@@ -350,7 +368,7 @@ def _check_rows(
             subject_key = _subject_key(table, row)
             present.add(subject_key)
             entry = newest.get((name, subject_key))
-            stored = _row_json(dict(row))
+            stored = snapshot(dict(row))
             if entry is None or entry["row_json"] is None:
                 report.problems.append(
                     f"{name} {subject_key}: inserted without a trail entry"

@@ -275,3 +275,31 @@ def test_postgres_application_role_owns_nothing(
     finally:
         app.dispose()
     assert store.verify().intact
+
+
+def _older_entry(store: Store, **changed: object) -> None:
+    """Append, with the key, the membership as a server without its `role` column wrote it."""
+    with transaction(session_factory(store.engine)) as session:
+        connection = session.connection()
+        table = VendorMember.__table__
+        row = dict(connection.execute(select(table)).mappings().one())
+        del row["role"]
+        row.update(changed)
+        subject_key = str(row["id"])
+        trail.append(connection, store.key, None, "update", table, subject_key, trail.snapshot(row))
+
+
+def test_a_migration_that_adds_a_column(store: Store) -> None:
+    """Rows recorded before a column existed re-enter the trail at `server init`."""
+    _older_entry(store)
+    assert "vendor_members" in problems(store)
+    with transaction(session_factory(store.engine)) as session:
+        assert trail.seal(session, store.key) == 1
+    assert store.verify().intact
+
+
+def test_a_new_column_does_not_launder_an_edit(store: Store) -> None:
+    _older_entry(store, user_id=424242)
+    with transaction(session_factory(store.engine)) as session:
+        assert trail.seal(session, store.key) == 0
+    assert "user_id: 424242 ->" in problems(store)
