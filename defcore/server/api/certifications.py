@@ -13,22 +13,12 @@ from fastapi import APIRouter, Query, Request
 from defcore.server import schemas
 from defcore.server.api.common import ERRORS, Id, ResultId, app_state, signed_in
 from defcore.server.api.products import _readable_product
+from defcore.server.api.results import verification_out
 from defcore.server.certification import Certification, certifications, standing, withdraw
-from defcore.server.models import Verification, utcnow
+from defcore.server.models import utcnow
 from defcore.server.service import readable_result
 
 router = APIRouter(prefix="/v1")
-
-
-def verification_out(row: Verification) -> schemas.VerificationOut:
-    return schemas.VerificationOut(
-        guideline=row.guideline_id,
-        target=row.target,
-        verified_at=row.created_at,
-        product_version_id=row.product_version_id,
-        withdrawn_at=row.withdrawn_at,
-        withdraw_reason=row.withdraw_reason,
-    )
 
 
 def certification_out(item: Certification) -> schemas.CertificationOut:

@@ -14,7 +14,7 @@ from defcore.errors import Forbidden
 from defcore.server import schemas
 from defcore.server.access import can_change_result
 from defcore.server.api.common import ERRORS, ResultId, app_state, signed_in
-from defcore.server.models import Result
+from defcore.server.models import Result, Verification
 from defcore.server.service import (
     product_version_for,
     readable_result,
@@ -23,6 +23,18 @@ from defcore.server.service import (
 )
 
 router = APIRouter(prefix="/v1", tags=["results"])
+
+
+def verification_out(row: Verification) -> schemas.VerificationOut:
+    """A verification, with the product version it certifies and any withdrawal."""
+    return schemas.VerificationOut(
+        guideline=row.guideline_id,
+        target=row.target,
+        verified_at=row.created_at,
+        product_version_id=row.product_version_id,
+        withdrawn_at=row.withdrawn_at,
+        withdraw_reason=row.withdraw_reason,
+    )
 
 
 def _result_out(result: Result) -> schemas.ResultOut:
@@ -39,12 +51,7 @@ def _result_out(result: Result) -> schemas.ResultOut:
         vendor_id=result.vendor_id,
         product_version_id=result.product_version_id,
         signed=result.signed_key_id is not None,
-        verifications=[
-            schemas.VerificationOut(
-                guideline=v.guideline_id, target=v.target, verified_at=v.created_at
-            )
-            for v in result.verifications
-        ],
+        verifications=[verification_out(v) for v in result.verifications],
     )
 
 
@@ -92,6 +99,4 @@ def verify(
     with state.tx(request) as (session, p):
         result = readable_result(session, signed_in(p), result_id)
         row = verify_result(session, state.registry, p, result, body.guideline, body.target)
-        return schemas.VerificationOut(
-            guideline=row.guideline_id, target=row.target, verified_at=row.created_at
-        )
+        return verification_out(row)
