@@ -362,7 +362,11 @@ def delete_result(session: Session, p: Principal, result: Result) -> None:
     if not can_change_result(p, result):
         raise Forbidden(f"result {result.id} belongs to another account or vendor")
     if result.verifications:
-        raise Forbidden(f"result {result.id} is verified: a verified result cannot be deleted")
+        # 409, as every change the lock refuses (defcore.server.certification); RefStack says 403
+        raise Conflict(
+            f"result {result.id} has been verified: it cannot be deleted (its verification "
+            "and any withdrawal stay on record)"
+        )
     for child in (ResultTests, VerdictCache, ResultMeta):
         session.execute(delete(child).where(child.result_id == result.id))
     session.delete(result)
