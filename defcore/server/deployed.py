@@ -50,6 +50,7 @@ def newest_verified(
         )
         .join(Result, Result.product_version_id == ProductVersion.id)
         .join(Verification, Verification.result_id == Result.id)
+        .where(Verification.withdrawn_at.is_(None))  # a withdrawn verification is no evidence
     ).all()
     by_result: dict[str, tuple[int, tuple[datetime, str], set[str]]] = {}
     for product_id, result_id, created_at, target in rows:

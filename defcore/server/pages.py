@@ -110,7 +110,9 @@ def results_page(
         if verified:
             query = query.where(
                 Result.id.in_(
-                    select(Verification.result_id).where(Verification.guideline_id == verified)
+                    select(Verification.result_id).where(
+                        Verification.guideline_id == verified, Verification.withdrawn_at.is_(None)
+                    )
                 )
             )
         if signed == "yes":

@@ -352,7 +352,9 @@ def _filtered(query: Select[Result], p: Principal, where: ResultFilter) -> Selec
             raise Unauthorized("sign in to list your own results ('signed')")
         query = query.where(Result.uploader_id == p.user.id)
     if where.verified is not None:
-        verified = exists().where(Verification.result_id == Result.id)
+        verified = exists().where(
+            Verification.result_id == Result.id, Verification.withdrawn_at.is_(None)
+        )
         query = query.where(verified if where.verified else ~verified)
     return query
 

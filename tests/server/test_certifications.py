@@ -109,6 +109,11 @@ def test_withdrawal_with_a_reason(live: Live) -> None:
     assert live.call("POST", path, live.admin.token, json=body).status_code == 409
     status = live.call("GET", f"/v1/products/{product_id}/certifications").json()
     assert status["standing"] == "withdrawn"
+    # no longer listed as verified, on the pages or in RefStack's listing
+    listing = live.call("GET", "/results", live.admin.token, params={"verified": "2020.06"})
+    assert result_id[:8] not in listing.text
+    r = live.call("GET", f"/v1/results/{result_id}", vendor_admin.token)
+    assert r.json()["verification_status"] == 0
     assert status["certifications"][0]["withdraw_reason"] == "bad lab"
     # verifying it again is refused with the reason; the result may now move
     again = {"guideline": "2020.06", "target": "storage"}

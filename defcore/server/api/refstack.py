@@ -36,6 +36,7 @@ from defcore.guidelines.refstack_list import InvalidTarget, listed_tests, truthy
 from defcore.server import schemas as s
 from defcore.server.access import Principal, can_change_result
 from defcore.server.api.common import ERRORS, ResultId, app_state
+from defcore.server.api.results import verification_out
 from defcore.server.ingest import MAX_BODY_BYTES, run_from_json
 from defcore.server.models import Result, ResultTests
 from defcore.server.service import (
@@ -387,10 +388,7 @@ def _item(request: Request, session: Session, p: Principal, result: Result) -> R
         vendor_id=result.vendor_id,
         product_version_id=result.product_version_id,
         signed=result.signed_key_id is not None,
-        verifications=[
-            s.VerificationOut(guideline=v.guideline_id, target=v.target, verified_at=v.created_at)
-            for v in result.verifications
-        ],
+        verifications=[verification_out(v) for v in result.verifications],
         url=page_url(request, result.id),
         meta={k: v for k, v in meta.items() if k in META_KEYS or k == "user"},
         product_version=ProductVersionOut(
@@ -405,7 +403,7 @@ def _item(request: Request, session: Session, p: Principal, result: Result) -> R
         )
         if version is not None and shown
         else None,
-        verification_status=1 if result.verifications else 0,
+        verification_status=1 if any(v.active for v in result.verifications) else 0,
     )
 
 
