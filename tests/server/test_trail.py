@@ -15,18 +15,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
-from server_support import PostgresCluster, new_database_url
+from server_support import PostgresCluster, ServerThread, new_database_url
 from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.exc import DBAPIError
 
 from defcore.server import trail
 from defcore.server.access import Principal
+from defcore.server.app import create_app
 from defcore.server.db import make_engine, migrate, normalize_url, session_factory, transaction
 from defcore.server.feedback import create_proposal, vote
 from defcore.server.guidelines import GuidelineRegistry
 from defcore.server.models import AuditEvent, User, Vendor, VendorMember
 from defcore.server.roles import grant_app_role
+from defcore.server.service import create_account
 
 
 @dataclass
@@ -303,3 +306,28 @@ def test_a_new_column_does_not_launder_an_edit(store: Store) -> None:
     with transaction(session_factory(store.engine)) as session:
         assert trail.seal(session, store.key) == 0
     assert "user_id: 424242 ->" in problems(store)
+
+
+def test_the_server_runs_as_the_application_role(store: Store) -> None:
+    """`serve` on the role's URL: requests work, and what they change enters the trail."""
+    if store.backend != "postgresql":
+        pytest.skip("roles are PostgreSQL's")
+    role = f"defcore_app_{uuid.uuid4().hex[:8]}"
+    grant_app_role(store.engine, role)
+    with transaction(session_factory(store.engine)) as session:
+        _admin, token = create_account(session, f"admin-{uuid.uuid4().hex[:6]}", True)
+        user, _ = create_account(session, f"member-{uuid.uuid4().hex[:6]}", False)
+        user_id = user.id
+    app = create_app(normalize_url(store.url).replace("postgres@", f"{role}@"), trail_key=store.key)
+    try:
+        with ServerThread(app) as server, httpx.Client(base_url=server.url) as client:
+            headers = {"Authorization": f"Bearer {token}"}
+            r = client.post("/v1/vendors", json={"name": f"v-{role}"}, headers=headers)
+            assert r.status_code == 201, r.text
+            member = {"user_id": user_id, "role": "member"}
+            r = client.post(f"/v1/vendors/{r.json()['id']}/members", json=member, headers=headers)
+            assert r.status_code == 201, r.text
+    finally:
+        app.state.defcore.engine.dispose()
+    report = store.verify()
+    assert report.intact and report.entries == 6, report.problems
