@@ -7,7 +7,6 @@ went wrong, so that Nova records it as the server's fault instead of a bare erro
 
 from __future__ import annotations
 
-import ipaddress
 from pathlib import Path
 from typing import Any
 
@@ -23,27 +22,9 @@ def directory(instances: Path, uuid: str) -> Path:
     return instances / uuid / "guest"
 
 
-def interfaces(network_info: Any) -> tuple[guest.GuestInterface, ...]:
-    """One interface per IPv4 address of the server's ports (the guests speak IPv4 only)."""
-    found = []
-    for vif in network_info or []:
-        for subnet in vif["network"]["subnets"]:
-            cidr = ipaddress.ip_network(subnet["cidr"])
-            if cidr.version != 4:
-                continue
-            gateway = (subnet.get("gateway") or {}).get("address")
-            for ip in subnet["ips"]:
-                found.append(
-                    guest.GuestInterface(vif["address"], ip["address"], cidr.prefixlen, gateway)
-                )
-                break
-            break
-    return tuple(found)
-
-
 def spec(instance: Any, network_info: Any, user: str) -> guest.GuestSpec | None:
     """The guest of this server, or None when it has no IPv4 port (no one could log in)."""
-    cards = interfaces(network_info)
+    cards = guest.interfaces_from_network_info(network_info or [])
     if not cards:
         return None
     return guest.GuestSpec(
