@@ -164,6 +164,7 @@ def up(config: LabConfig, progress: Progress = lambda _: None) -> LabState:
                 )
     # A lab is always started fresh: a certification must not depend on what a previous
     # run left in the cloud.
+    _release(config.directory)
     for stale in [*(config.service_dir(s.name) for s in SERVICES), config.log_dir]:
         shutil.rmtree(stale, ignore_errors=True)
     config.log_dir.mkdir(parents=True)
@@ -262,8 +263,20 @@ def down(directory: Path) -> list[str]:
         return []
     running = state.running()
     processes.stop([s.pid for s in running])
+    _release(directory)
     (directory / "lab.json").unlink()
     return [s.name for s in running]
+
+
+def _release(directory: Path) -> list[str]:
+    """What services left running outside their processes (guests), stopped; their names."""
+    config = LabConfig(directory)
+    return [
+        name
+        for service in SERVICES
+        if config.service_dir(service.name).is_dir()
+        for name in service.release(config.service_dir(service.name))
+    ]
 
 
 def node_services(state: LabState, node: int) -> list[ServiceRecord]:

@@ -7,7 +7,16 @@ from __future__ import annotations
 
 from defcore.errors import LabError
 from defcore.lab.config import LabConfig
-from defcore.lab.services import epmd, glance, keystone, mariadb, placement, rabbitmq, swift
+from defcore.lab.services import (
+    epmd,
+    glance,
+    keystone,
+    mariadb,
+    nova,
+    placement,
+    rabbitmq,
+    swift,
+)
 from defcore.lab.services.base import LabPlan, LabService
 
 SERVICES: tuple[LabService, ...] = (
@@ -18,6 +27,7 @@ SERVICES: tuple[LabService, ...] = (
     rabbitmq.SERVICE,
     glance.SERVICE,
     placement.SERVICE,
+    nova.SERVICE,
 )
 
 

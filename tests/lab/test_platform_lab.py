@@ -137,7 +137,9 @@ def test_each_service_has_its_own_database(platform_lab: LabState) -> None:
 def test_cli_platform_without_glance_up_status_down(tmp_path: Path) -> None:
     directory = tmp_path / "p"  # short: MariaDB's socket path has a length limit
     offset = str(next_port_offset())
-    argv = [*DEFCORE, "lab", "up", "--platform", "--without", "glance", "--nodes", "1"]
+    # Nova needs Glance, so a cloud without an image service has no compute service either.
+    argv = [*DEFCORE, "lab", "up", "--platform", "--without", "glance", "--without", "nova"]
+    argv += ["--nodes", "1"]
     up = subprocess.run(
         [*argv, "--dir", str(directory), "--port-offset", offset],
         capture_output=True,
@@ -193,6 +195,8 @@ def _ss_ports() -> list[int]:
 def test_a_platform_service_is_refused_in_the_storage_lab(tmp_path: Path) -> None:
     with pytest.raises(LabError, match=r"^--without glance: the Storage lab has no glance"):
         lab.plan(lab.LabConfig(directory=tmp_path, without=frozenset({"glance"})))
+    with pytest.raises(LabError, match=r"^--without glance: nova needs it$"):
+        lab.plan(lab.LabConfig(directory=tmp_path, without=frozenset({"glance"}), platform=True))
     with pytest.raises(LabError, match=r"^--without mariadb: glance needs it$"):
         lab.plan(lab.LabConfig(directory=tmp_path, without=frozenset({"mariadb"}), platform=True))
 

@@ -12,6 +12,9 @@ dependency order; for each one, once every service it `needs` is *ready*:
    `lab down`, stopped by pid. Every port a spec names is checked free before anything starts.
 3. `after_start(plan)` runs once they are healthy (Nova's `discover_hosts`, say); then the
    service is ready, and those that need it may go on.
+4. `release(service_dir)` frees what its processes leave running outside their sessions (Nova's
+   guests): at `lab down` once every process is stopped, and at `lab up` before a stale
+   directory is cleared.
 
 Keystone's own `after_start` creates, for every service of the plan, its `service_user` (own
 password, roles in the `service` project) and its `catalog` (service type -> URL, registered for
@@ -95,6 +98,10 @@ def _nothing(plan: LabPlan) -> None:
     return None
 
 
+def _nothing_held(service_dir: Path) -> Sequence[str]:
+    return ()
+
+
 @dataclass(frozen=True)
 class LabService:
     """One service of the lab; see the module's docstring for how `lab.up` uses each part."""
@@ -111,6 +118,10 @@ class LabService:
     service_user: Callable[[LabPlan], ServiceUser | None] = _no_user
     catalog: Callable[[LabPlan], Mapping[str, str]] = _no_catalog
     after_start: Callable[[LabPlan], None] = _nothing
+    # Frees what the service's processes leave running outside their own sessions (Nova's
+    # guests), given the service's directory; returns names of what it stopped. `lab down`
+    # calls it after stopping the processes, and `lab up` before it clears a stale directory.
+    release: Callable[[Path], Sequence[str]] = _nothing_held
     # What preparing it does, for progress reports ("database, keys and admin").
     preparing: str = "configuration"
 
