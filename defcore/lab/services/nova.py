@@ -133,9 +133,6 @@ injected_files = 100
 [defcore_hypervisor]
 guests = true
 
-[glance]
-api_servers = {plan.url("image")}
-
 [service_user]
 send_service_user_token = true
 """,
@@ -143,6 +140,8 @@ send_service_user_token = true
         authtoken_section(plan, USER),
         _user_section("placement", plan),
     ]
+    if plan.includes("glance"):
+        sections.append(f"[glance]\napi_servers = {plan.url('image')}\n")
     if plan.includes("neutron"):
         sections.append(_user_section("neutron", plan))
     if plan.includes("cinder"):
@@ -256,7 +255,10 @@ def stop_guests(service_dir: Path) -> list[str]:
 
 SERVICE = LabService(
     name="nova",
-    needs=("mariadb", "rabbitmq", "keystone", "placement", "glance"),
+    # The schemas need only the database; the processes call Keystone, Placement and Glance
+    # (when the lab has it: `--without glance` is a cloud without images) as they start.
+    needs=("mariadb", "rabbitmq"),
+    starts_after=("keystone", "placement", "glance"),
     preparing="databases and cells",
     prepare=_prepare,
     processes=_processes,
