@@ -8,10 +8,12 @@ from __future__ import annotations
 from defcore.errors import LabError
 from defcore.lab.config import LabConfig
 from defcore.lab.services import (
+    cinder,
     epmd,
     glance,
     keystone,
     mariadb,
+    neutron,
     nova,
     placement,
     rabbitmq,
@@ -28,6 +30,8 @@ SERVICES: tuple[LabService, ...] = (
     glance.SERVICE,
     placement.SERVICE,
     nova.SERVICE,
+    neutron.SERVICE,
+    cinder.SERVICE,
 )
 
 
