@@ -81,8 +81,12 @@ class _Identity:
     def grant(self, project_id: str, user_id: str, role_id: str) -> None:
         self._call("PUT", f"/projects/{project_id}/users/{user_id}/roles/{role_id}")
 
-    def user_in_project(self, name: str, password: str, roles: list[str]) -> None:
-        project = self.create("projects", "project", {"name": name, "domain_id": "default"})
+    def user_in_project(
+        self, name: str, project_name: str, password: str, roles: list[str]
+    ) -> None:
+        project = self.find("projects", project_name) or self.create(
+            "projects", "project", {"name": project_name, "domain_id": "default"}
+        )
         user = self.create(
             "users",
             "user",
@@ -101,7 +105,13 @@ MEMBER = ("member",)
 
 
 def test_accounts() -> list[TestAccount]:
-    """Pre-provisioned credentials for Tempest: members, and resellers for the account tests."""
+    """Pre-provisioned credentials for Tempest: members, readers, and resellers.
+
+    A reader in each member's project: Tempest 47's network and volume test classes each ask for
+    a `project_reader` beside their member (`credentials = ['primary', 'project_reader']`), and
+    with pre-provisioned accounts and none listed with the reader role, every one of them errors
+    in set-up ("No credentials matching role: reader").
+    """
     members = [
         TestAccount(
             f"tempest-member-{i}", f"tempest-member-{i}", TEST_ACCOUNT_PASSWORD, ("member",)
@@ -119,7 +129,13 @@ def test_accounts() -> list[TestAccount]:
         )
         for i in range(1, 4)
     ]
-    return members + resellers
+    readers = [
+        TestAccount(
+            f"tempest-reader-{i}", f"tempest-member-{i}", TEST_ACCOUNT_PASSWORD, ("reader",)
+        )
+        for i in range(1, TEST_ACCOUNTS + 1)
+    ]
+    return members + readers + resellers
 
 
 def provision(plan: LabPlan) -> None:
@@ -164,4 +180,6 @@ def provision(plan: LabPlan) -> None:
                     },
                 )
     for account in test_accounts():
-        identity.user_in_project(account.username, account.password, list(account.roles))
+        identity.user_in_project(
+            account.username, account.project_name, account.password, list(account.roles)
+        )
