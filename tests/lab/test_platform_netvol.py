@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from shared_lab import connect
 
 from defcore.lab.lab import LabState
@@ -179,3 +180,21 @@ def test_volume_from_an_image_and_back_to_an_image(platform_lab: LabState, tmp_p
         if uploaded_id:
             member.image.delete_image(uploaded_id, ignore_missing=True)
         member.image.delete_image(image, ignore_missing=True)
+
+
+def test_each_member_project_has_a_reader_for_tempest(platform_lab: LabState) -> None:
+    from openstack import exceptions
+
+    accounts = yaml.safe_load(Path(platform_lab.accounts_file).read_text())
+    members = {a["project_name"] for a in accounts if a["roles"] == ["member"]}
+    readers = [a for a in accounts if a["roles"] == ["reader"]]
+    assert {a["project_name"] for a in readers} == members
+    reader = connect(platform_lab).connect_as(
+        username=readers[0]["username"],
+        password=readers[0]["password"],
+        project_name=readers[0]["project_name"],
+    )
+    assert neutron.PUBLIC_NETWORK in {n.name for n in reader.network.networks()}
+    assert list(reader.block_storage.volumes()) is not None
+    with pytest.raises(exceptions.ForbiddenException):
+        reader.network.create_network(name=_name("net"))
