@@ -208,8 +208,10 @@ def _after_start(plan: LabPlan) -> None:
 
 SERVICE = LabService(
     name="neutron",
-    # Keystone: the public network is created through the API once neutron-server is up.
-    needs=("mariadb", "rabbitmq", "keystone"),
+    needs=("mariadb", "rabbitmq"),
+    # The schema is made while Keystone is; the public network is then created through the API,
+    # which needs Neutron's own user.
+    starts_after=("keystone",),
     preparing="database (neutron-db-manage upgrade heads)",
     prepare=_prepare,
     processes=_processes,
