@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import yaml
@@ -21,10 +22,19 @@ def _auth(auth_url: str, username: str, password: str, project: str) -> dict[str
     }
 
 
-def clouds(config: LabConfig, auth_url: str) -> dict[str, Any]:
-    """`defcore-lab` is the admin; `defcore-lab-member` a plain member, as a vendor's user."""
+def clouds(
+    config: LabConfig, auth_url: str, tempest_options: Mapping[str, str] = {}
+) -> dict[str, Any]:
+    """`defcore-lab` is the admin; `defcore-lab-member` a plain member, as a vendor's user.
+    Both carry the lab's `defcore_tempest_options` (what its services cannot report)."""
     member: TestAccount = test_accounts()[0]
-    common = {"region_name": REGION, "identity_api_version": 3, "interface": "public"}
+    common: dict[str, Any] = {
+        "region_name": REGION,
+        "identity_api_version": 3,
+        "interface": "public",
+    }
+    if tempest_options:
+        common["defcore_tempest_options"] = dict(sorted(tempest_options.items()))
     return {
         "clouds": {
             LAB_CLOUD: {**common, "auth": _auth(auth_url, "admin", ADMIN_PASSWORD, "admin")},
@@ -52,8 +62,9 @@ def tempest_accounts() -> list[dict[str, Any]]:
     ]
 
 
-def write(config: LabConfig, auth_url: str) -> None:
-    config.clouds_file.write_text(yaml.safe_dump(clouds(config, auth_url), sort_keys=False))
+def write(config: LabConfig, auth_url: str, tempest_options: Mapping[str, str] = {}) -> None:
+    entries = clouds(config, auth_url, tempest_options)
+    config.clouds_file.write_text(yaml.safe_dump(entries, sort_keys=False))
     config.accounts_file.write_text(yaml.safe_dump(tempest_accounts(), sort_keys=False))
     for path in (config.clouds_file, config.accounts_file):
         path.chmod(0o600)

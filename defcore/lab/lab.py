@@ -187,7 +187,7 @@ def up(config: LabConfig, progress: Progress = lambda _: None) -> LabState:
     startup = Startup(lab_plan, specs, started, progress)
     try:
         startup.run()
-        clouds.write(config, lab_plan.url("identity"))
+        clouds.write(config, lab_plan.url("identity"), lab_plan.tempest_options())
     except BaseException:
         startup.cancel()
         processes.stop([s.pid for s in state.running()])

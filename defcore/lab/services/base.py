@@ -102,6 +102,10 @@ def _nothing_held(service_dir: Path) -> Sequence[str]:
     return ()
 
 
+def _no_options(plan: LabPlan) -> Mapping[str, str]:
+    return {}
+
+
 @dataclass(frozen=True)
 class LabService:
     """One service of the lab; see the module's docstring for how `lab.up` uses each part."""
@@ -122,6 +126,10 @@ class LabService:
     # guests), given the service's directory; returns names of what it stopped. `lab down`
     # calls it after stopping the processes, and `lab up` before it clears a stale directory.
     release: Callable[[Path], Sequence[str]] = _nothing_held
+    # tempest.conf options (SECTION.KEY -> VALUE) that no API of the service reports, such as
+    # how Tempest reaches a guest over SSH: written into clouds.yaml as the cloud entry's
+    # `defcore_tempest_options`, which the runner applies over what it discovered.
+    tempest_options: Callable[[LabPlan], Mapping[str, str]] = _no_options
     # What preparing it does, for progress reports ("database, keys and admin").
     preparing: str = "configuration"
 
@@ -153,6 +161,10 @@ class LabPlan:
     def endpoints(self) -> dict[str, str]:
         """Every catalog entry of the lab: service type -> URL."""
         return {kind: url for s in self.services for kind, url in s.catalog(self).items()}
+
+    def tempest_options(self) -> dict[str, str]:
+        """Every service's tempest.conf options, for the cloud entries of clouds.yaml."""
+        return {k: v for s in self.services for k, v in s.tempest_options(self).items()}
 
     def url(self, service_type: str) -> str:
         try:
