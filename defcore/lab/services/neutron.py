@@ -35,6 +35,11 @@ MECHANISM_DRIVER = "defcore_binding"  # defcore.lab.plugins.ml2_binding, by its 
 PUBLIC_NETWORK = "public"
 PUBLIC_PHYSNET = "public"
 PUBLIC_CIDR = "172.24.4.0/24"
+# A network every project may use, as clouds give their users: Tempest's servers attach to it
+# (`[compute] fixed_network_name`) and it reaches their guests at their fixed IPs on it
+# (`[validation] network_for_ssh`), since the lab has no floating IPs that lead anywhere.
+SHARED_NETWORK = "defcore-shared"
+SHARED_CIDR = "172.25.0.0/22"
 # Per project; Tempest's network tests run in a handful of projects, several classes at once.
 QUOTAS = {
     "quota_network": 100,
@@ -202,8 +207,42 @@ def _post(session: Any, address: str, item: str, fields: dict[str, Any]) -> dict
     return created
 
 
+def create_shared_network(plan: LabPlan) -> str:
+    """The shared project network servers attach to; returns the network's id."""
+    from defcore.lab.provision import admin_session
+
+    session = admin_session(plan.url("identity"))
+    base = url(plan.config) + "/v2.0"
+    network = _post(
+        session, f"{base}/networks", "network", {"name": SHARED_NETWORK, "shared": True}
+    )
+    _post(
+        session,
+        f"{base}/subnets",
+        "subnet",
+        {
+            "name": f"{SHARED_NETWORK}-subnet",
+            "network_id": network["id"],
+            "ip_version": 4,
+            "cidr": SHARED_CIDR,
+        },
+    )
+    return str(network["id"])
+
+
 def _after_start(plan: LabPlan) -> None:
     create_public_network(plan)
+    create_shared_network(plan)
+
+
+def _tempest_options(plan: LabPlan) -> dict[str, str]:
+    # Servers of every test project attach to the shared network, not to networks Tempest
+    # would make per project (their names differ, and SSH needs one network name).
+    return {
+        "auth.create_isolated_networks": "false",
+        "compute.fixed_network_name": SHARED_NETWORK,
+        "network.project_networks_reachable": "true",
+    }
 
 
 SERVICE = LabService(
@@ -218,4 +257,5 @@ SERVICE = LabService(
     service_user=lambda plan: USER,
     catalog=lambda plan: {"network": url(plan.config)},
     after_start=_after_start,
+    tempest_options=_tempest_options,
 )

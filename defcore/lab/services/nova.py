@@ -253,6 +253,25 @@ def stop_guests(service_dir: Path) -> list[str]:
     return [f"guest {name}" for name in guest.stop_guests(service_dir / "instances")]
 
 
+def _tempest_options(plan: LabPlan) -> dict[str, str]:
+    """What Tempest must know of defcore's hypervisor, which no API reports: its guests are
+    reached over SSH at their fixed IPs on the shared network, as root, with Nova's RSA key
+    pairs (see defcore.lab.guest); one compute host, so no migration."""
+    from defcore.lab.services.neutron import SHARED_NETWORK
+
+    return {
+        "validation.run_validation": "true",
+        "validation.connect_method": "fixed",
+        "validation.network_for_ssh": SHARED_NETWORK,
+        "validation.auth_method": "keypair",
+        "validation.ssh_key_type": "rsa",
+        "validation.image_ssh_user": "root",
+        "validation.image_alt_ssh_user": "root",
+        "compute-feature-enabled.live_migration": "false",
+        "compute-feature-enabled.cold_migration": "false",
+    }
+
+
 SERVICE = LabService(
     name="nova",
     # The schemas need only the database; the processes call Keystone, Placement and Glance
@@ -266,4 +285,5 @@ SERVICE = LabService(
     catalog=lambda plan: {"compute": url(plan.config)},
     after_start=_discover_hosts,
     release=stop_guests,
+    tempest_options=_tempest_options,
 )
