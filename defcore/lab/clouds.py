@@ -33,19 +33,28 @@ def clouds(
         "identity_api_version": 3,
         "interface": "public",
     }
-    if tempest_options:
-        common["defcore_tempest_options"] = dict(sorted(tempest_options.items()))
+    options = dict(sorted(tempest_options.items()))
     return {
         "clouds": {
-            LAB_CLOUD: {**common, "auth": _auth(auth_url, "admin", ADMIN_PASSWORD, "admin")},
+            LAB_CLOUD: {
+                **common,
+                **_options(options),
+                "auth": _auth(auth_url, "admin", ADMIN_PASSWORD, "admin"),
+            },
             f"{LAB_CLOUD}-member": {
                 **common,
+                **_options(options),
                 "auth": _auth(auth_url, member.username, member.password, member.project_name),
                 # Lets the runner hand Tempest the other pre-provisioned accounts.
                 "defcore_accounts_file": str(config.accounts_file),
             },
         }
     }
+
+
+def _options(options: dict[str, str]) -> dict[str, Any]:
+    # A copy per cloud entry: one shared dict would be written as a YAML anchor and alias.
+    return {"defcore_tempest_options": dict(options)} if options else {}
 
 
 def tempest_accounts() -> list[dict[str, Any]]:
