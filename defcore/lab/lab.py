@@ -302,3 +302,16 @@ def start_node(directory: Path, node: int) -> None:
         record.started = processes.start_time(record.pid)
         state.save()
         processes.wait_healthy(spec, record.pid, processes.START_TIMEOUT)
+
+
+def restart_service(directory: Path, name: str) -> None:
+    """Stop one process of the lab and start it again, as an upgrade or a crash would: for tests
+    that what a service keeps (Nova's servers, say) outlives its process."""
+    state = require(directory)
+    record = state.service(name)
+    processes.stop([record.pid])
+    spec = record.spec
+    record.pid = processes.start(spec)
+    record.started = processes.start_time(record.pid)
+    state.save()
+    processes.wait_healthy(spec, record.pid, processes.START_TIMEOUT)

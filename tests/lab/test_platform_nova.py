@@ -12,11 +12,13 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from shared_lab import connect
 
+from defcore import lab
 from defcore.lab.lab import LabState
 from defcore.lab.services import nova
 
@@ -158,3 +160,20 @@ def test_a_flavor_too_big_for_the_host_finds_no_valid_host(cloud: Cloud) -> None
         conn.compute.wait_for_delete(server, wait=60)
     finally:
         conn.compute.delete_flavor(huge)
+
+
+def test_servers_outlive_a_restart_of_nova_compute(platform_lab: LabState, cloud: Cloud) -> None:
+    conn = cloud.conn
+    server = boot(cloud, "restart")
+    try:
+        lab.restart_service(Path(platform_lab.directory), "nova-compute")
+        # The guest ran on; the restarted service still knows the server and acts on it.
+        assert ssh_answers(fixed_ip(server))
+        conn.compute.stop_server(server)
+        conn.compute.wait_for_server(server, status="SHUTOFF", wait=180)
+        conn.compute.start_server(server)
+        conn.compute.wait_for_server(server, status="ACTIVE", wait=60)
+        assert ssh_answers(fixed_ip(server))
+    finally:
+        conn.compute.delete_server(server)
+        conn.compute.wait_for_delete(server, wait=120)
