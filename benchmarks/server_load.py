@@ -1,28 +1,40 @@
-"""Results server load: signed uploads per second, and the p99 time of a result page with
-10,000 stored results, on SQLite (goals: at least 50 uploads/s, p99 under 100 ms).
+"""Results server under load, on SQLite and PostgreSQL: 16 concurrent uploaders and 4 concurrent
+page readers against a store of 10,000 results.
 
-Run: .venv/bin/python benchmarks/server_load.py [--uploads 500] [--stored 10000] [--pages 300]
-Starts `defcore serve` on a free loopback port over a new SQLite file, uploads RefStack bodies of
-the 58 Storage 2020.06 tests signed with RSA-SHA256 over real HTTP from a few client threads, fills
-the store to --stored results in-process (the same store_upload code path, without HTTP), then
-fetches random result pages (verdicts computed on first view, then cached) and the result list.
+Goals (issue 13): at least 50 uploads/s of a 300-test result with p99 under 1 s; result page
+and result list p99 under 100 ms. Then, on PostgreSQL, upload throughput with 1, 2 and 4
+worker processes (`defcore serve --workers N`). Figures are printed, never asserted.
+
+Run: .venv/bin/python benchmarks/server_load.py [--databases sqlite,postgresql]
+     [--stored 10000] [--uploads 640] [--workers 2] [--scaling 1,2,4]
+Each database is new: a SQLite file, or a throw-away PostgreSQL cluster started with initdb and
+pg_ctl (Debian's postgresql) on a free loopback port (or --postgres-url ADMIN_URL). The store
+is filled in-process through the same parse and store functions as the API (one parse,
+10,000 stores), then `defcore serve` runs as a real process and every timed request is real
+HTTP. Uploads are RefStack bodies of 300 tests of the 2020.06 platform guideline, signed with
+RSA-SHA256; readers fetch random result pages (verdicts computed on first view, then cached)
+and random pages of the result list.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import glob
 import json
 import os
 import random
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -34,10 +46,12 @@ from defcore.guidelines.targets import resolve_target
 from defcore.server.access import Principal
 from defcore.server.db import make_engine, migrate, session_factory, transaction
 from defcore.server.guidelines import GuidelineRegistry
-from defcore.server.service import create_account, store_upload
+from defcore.server.service import create_account, parse_upload, store_parsed
 from defcore.server.signatures import sign
 
 ROOT = Path(__file__).resolve().parents[1]
+TESTS_PER_RESULT = 300
+MS = 1000.0
 
 
 def _free_port() -> int:
@@ -45,6 +59,24 @@ def _free_port() -> int:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _tests(interop: Path) -> list[tuple[str, str | None]]:
+    # the 2020.06 platform's 273 tests, then tests of earlier guidelines up to 300
+    guideline = load_file(interop / "2020.06.json")
+    target = resolve_target(guideline, "OpenStack Powered Platform")
+    unique = {s.test.name: s.test.uuid for s in guideline.tests_for(target)}
+    for older in ("2020.06", "2019.11", "2018.02", "2017.09"):
+        for test in load_file(interop / f"{older}.json").all_tests().values():
+            unique.setdefault(test.name, test.uuid)
+    tests = list(unique.items())[:TESTS_PER_RESULT]
+    assert len(tests) == TESTS_PER_RESULT, len(tests)
+    return tests
 
 
 def _body(tests: list[tuple[str, str | None]], salt: str) -> bytes:
@@ -56,129 +88,253 @@ def _body(tests: list[tuple[str, str | None]], salt: str) -> bytes:
     return json.dumps(doc).encode()
 
 
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+@contextmanager
+def postgres_cluster(given: str | None) -> Iterator[str]:
+    """An admin URL of a PostgreSQL server: the given one, or a throw-away cluster."""
+    if given:
+        yield given
+        return
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
+    if not found:
+        raise SystemExit("PostgreSQL is not installed (scripts/setup.d/postgres.sh)")
+    bindir = Path(found[-1]).parent
+    base = Path(tempfile.mkdtemp(prefix="defcore-bench-pg-"))
+    prefix: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses root: the cluster belongs to postgres
+        shutil.chown(base, "postgres", "postgres")
+        prefix = ["runuser", "-u", "postgres", "--"]
+    data, port = base / "data", _free_port()
+    run = {"check": True, "capture_output": True}
+    subprocess.run([*prefix, str(bindir / "initdb"), "-D", str(data), "-U", "postgres"], **run)  # type: ignore[call-overload]
+    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {base} -c max_connections=200"
+    ctl = [*prefix, str(bindir / "pg_ctl"), "-D", str(data)]
+    subprocess.run([*ctl, "-l", str(base / "log"), "-o", options, "-w", "start"], **run)  # type: ignore[call-overload]
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run([*ctl, "-m", "fast", "-w", "stop"], capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--uploads", type=int, default=500)
-    parser.add_argument("--stored", type=int, default=10_000)
-    parser.add_argument("--pages", type=int, default=300)
-    parser.add_argument("--clients", type=int, default=4)
-    args = parser.parse_args()
-    interop = Path(os.environ.get("DEFCORE_GUIDELINES", ROOT.parent / "shared/data/interop"))
-    guideline = load_file(interop / "2020.06.json")
-    target = resolve_target(guideline, "OpenStack Powered Storage")
-    tests = list({s.test.name: s.test.uuid for s in guideline.tests_for(target)}.items())
+def new_database(kind: str, admin_url: str | None, workdir: Path) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{workdir / f'store-{uuid.uuid4().hex[:8]}.sqlite3'}"
+    import psycopg
 
-    workdir = Path(tempfile.mkdtemp(prefix="defcore-bench-"))
-    url = f"sqlite:///{workdir / 'server.sqlite3'}"
+    assert admin_url is not None
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return admin_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@dataclasses.dataclass
+class Store:
+    url: str
+    token: str
+    key: rsa.RSAPrivateKey
+    ids: list[str]
+
+
+def prepare(url: str, interop: Path, tests: list[tuple[str, str | None]], stored: int) -> Store:
+    """A migrated store with an account, its signing key and `stored` results of 300 tests."""
     engine = make_engine(url)
     migrate(engine)
     factory = session_factory(engine)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     with transaction(factory) as session:
         user, token = create_account(session, "bench", foundation_admin=False)
+    registry = GuidelineRegistry(interop)
+    body = _body(tests, "template")
+    parsed = parse_upload(body, "application/json", registry.known_tests())
+    ids: list[str] = []
+    started = time.perf_counter()
+    while len(ids) < stored:
+        with transaction(factory) as session:
+            p = Principal(session.merge(user))
+            for _ in range(min(500, stored - len(ids))):
+                salt = uuid.uuid4().hex
+                copy = dataclasses.replace(parsed, digest=salt * 2, cpid=f"bench-{salt}")
+                ids.append(store_parsed(session, p, body, copy).result.id)
+    print(f"  store filled with {stored} results in {time.perf_counter() - started:.0f} s")
+    engine.dispose()
+    return Store(url, token, key, ids)
+
+
+@contextmanager
+def serving(url: str, interop: Path, workers: int) -> Iterator[str]:
     port = _free_port()
-    env = {**os.environ, "DEFCORE_GUIDELINES": str(interop)}
+    env = {**os.environ, "DEFCORE_GUIDELINES": str(interop), "DEFCORE_DATABASE_URL": url}
     server = subprocess.Popen(
-        [sys.executable, "-m", "defcore", "serve", "--database", url, "--port", str(port)],
+        [sys.executable, "-m", "defcore", "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"})
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while True:
             try:
-                client.get("/v1/me")
-                break
+                if httpx.get(f"{base}/v1/health").status_code == 200:
+                    break
             except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise SystemExit("the server did not start") from None
-                time.sleep(0.1)
-        public = key.public_key().public_bytes(
-            serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
-        )
-        client.post("/v1/me/keys", json={"public_key": public.decode()}).raise_for_status()
-
-        bodies = [_body(tests, uuid.uuid4().hex) for _ in range(args.uploads)]
-        signed = []
-        for body in bodies:
-            signature, public_key = sign(key, body)
-            signed.append((body, {"X-Signature": signature, "X-Public-Key": public_key}))
-
-        def upload(item: tuple[bytes, dict[str, str]]) -> str:
-            body, headers = item
-            r = client.post(
-                "/v1/results",
-                content=body,
-                headers={"Content-Type": "application/json", **headers},
-            )
-            r.raise_for_status()
-            result_id: str = r.json()["id"]
-            return result_id
-
-        start = time.perf_counter()
-        with ThreadPoolExecutor(args.clients) as pool:
-            ids = list(pool.map(upload, signed))
-        upload_s = time.perf_counter() - start
-
-        # Fill the store in-process: the same code path as the endpoint, minus HTTP.
-        registry = GuidelineRegistry(interop)
-        p = Principal(user)
-        fill_start = time.perf_counter()
-        remaining = args.stored - len(ids)
-        while remaining > 0:
-            with transaction(factory) as session:
-                for _ in range(min(500, remaining)):
-                    body = _body(tests, uuid.uuid4().hex)
-                    ids.append(
-                        store_upload(session, p, body, "application/json", registry).result.id
-                    )
-                    remaining -= 1
-        fill_s = time.perf_counter() - fill_start
-
-        sample = random.Random(7).sample(ids, min(args.pages, len(ids)))
-        cold, warm = [], []
-        for result_id in sample:
-            for times in (cold, warm):
-                t0 = time.perf_counter()
-                r = client.get(f"/results/{result_id}")
-                times.append(time.perf_counter() - t0)
-                assert r.status_code == 200 and "PASS" in r.text
-        listing = []
-        for page in range(1, 51):
-            t0 = time.perf_counter()
-            client.get("/results", params={"page": page})
-            listing.append(time.perf_counter() - t0)
-        client.close()
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("the server did not start")
+            time.sleep(0.2)
+        yield base
     finally:
         server.terminate()
-        server.wait(timeout=30)
-        engine.dispose()
-        shutil.rmtree(workdir, ignore_errors=True)
+        server.wait(timeout=60)
 
-    rate = args.uploads / upload_s
-    ms = 1000.0
-    print(
-        f"uploads over HTTP (RSA-signed, {args.clients} clients): "
-        f"{args.uploads} in {upload_s:.2f} s"
-        f" = {rate:.0f} uploads/s (goal >= 50)"
+
+def signed_bodies(
+    store: Store, tests: list[tuple[str, str | None]], count: int
+) -> list[tuple[bytes, dict[str, str]]]:
+    out = []
+    for _ in range(count):
+        body = _body(tests, uuid.uuid4().hex)
+        signature, public_key = sign(store.key, body)
+        out.append((body, {"X-Signature": signature, "X-Public-Key": public_key}))
+    return out
+
+
+def register_key(base: str, store: Store) -> None:
+    public = store.key.public_key().public_bytes(
+        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
     )
-    print(f"store filled to {len(ids)} results in-process in {fill_s:.1f} s")
-    for label, times in (
-        ("result page, first view (verdicts computed)", cold),
-        ("result page, cached verdicts", warm),
-        ("result list page (50 per page)", listing),
-    ):
-        print(
-            f"{label}: p50 {statistics.median(times) * ms:.1f} ms, "
-            f"p99 {_pct(times, 0.99) * ms:.1f} ms over {len(times)} (goal p99 < 100 ms)"
-        )
+    r = httpx.post(
+        f"{base}/v1/me/keys",
+        json={"public_key": public.decode()},
+        headers={"Authorization": f"Bearer {store.token}"},
+    )
+    if r.status_code not in (201, 409):
+        raise SystemExit(f"cannot register the key: {r.status_code} {r.text}")
+
+
+def upload_all(
+    base: str, store: Store, bodies: list[tuple[bytes, dict[str, str]]], uploaders: int
+) -> tuple[float, list[float], int]:
+    """(seconds, per-upload latencies, failures) of `uploaders` clients sharing `bodies`."""
+    latencies: list[float] = []
+    failures = 0
+    lock = threading.Lock()
+    auth = {"Authorization": f"Bearer {store.token}", "Content-Type": "application/json"}
+
+    def worker(share: list[tuple[bytes, dict[str, str]]]) -> None:
+        nonlocal failures
+        with httpx.Client(base_url=base, headers=auth, timeout=60) as client:
+            for body, headers in share:
+                t0 = time.perf_counter()
+                r = client.post("/v1/results", content=body, headers=headers)
+                took = time.perf_counter() - t0
+                with lock:
+                    latencies.append(took)
+                    failures += r.status_code != 201
+                    if r.status_code == 201:
+                        store.ids.append(r.json()["id"])
+
+    shares = [bodies[i::uploaders] for i in range(uploaders)]
+    started = time.perf_counter()
+    with ThreadPoolExecutor(uploaders) as pool:
+        list(pool.map(worker, shares))
+    return time.perf_counter() - started, latencies, failures
+
+
+def mixed_run(
+    kind: str,
+    base: str,
+    store: Store,
+    bodies: list[tuple[bytes, dict[str, str]]],
+    uploaders: int,
+    readers: int,
+) -> None:
+    pages: list[float] = []
+    lists: list[float] = []
+    done = threading.Event()
+    known = list(store.ids)
+    threads = [
+        threading.Thread(target=_reader_loop, args=(base, store, known, done, pages, lists, i))
+        for i in range(readers)
+    ]
+    for thread in threads:
+        thread.start()
+    seconds, latencies, failures = upload_all(base, store, bodies, uploaders)
+    done.set()
+    for thread in threads:
+        thread.join()
+    print(
+        f"  {kind}: {len(bodies)} uploads of {TESTS_PER_RESULT} tests by {uploaders} uploaders "
+        f"in {seconds:.1f} s = {len(bodies) / seconds:.0f} uploads/s (goal >= 50), "
+        f"p50 {_pct(latencies, 0.5) * MS:.0f} ms, p99 {_pct(latencies, 0.99) * MS:.0f} ms "
+        f"(goal < 1000 ms), {failures} not 201"
+    )
+    for label, times in (("result page /results/ID", pages), ("result list /results", lists)):
+        if times:
+            print(
+                f"  {kind}: {label} with {readers} readers: p50 {_pct(times, 0.5) * MS:.1f} ms, "
+                f"p99 {_pct(times, 0.99) * MS:.1f} ms over {len(times)} (goal p99 < 100 ms)"
+            )
+
+
+def _reader_loop(
+    base: str,
+    store: Store,
+    known: list[str],
+    done: threading.Event,
+    pages: list[float],
+    lists: list[float],
+    seed: int,
+) -> None:
+    pick = random.Random(seed)
+    headers = {"Authorization": f"Bearer {store.token}"}
+    with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
+        while not done.is_set():
+            t0 = time.perf_counter()
+            client.get(f"/results/{pick.choice(known)}").raise_for_status()
+            pages.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            client.get("/results", params={"page": pick.randrange(1, 200)}).raise_for_status()
+            lists.append(time.perf_counter() - t0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--stored", type=int, default=10_000)
+    parser.add_argument("--uploads", type=int, default=640)
+    parser.add_argument("--uploaders", type=int, default=16)
+    parser.add_argument("--readers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2, help="workers of the mixed run")
+    parser.add_argument("--scaling", default="1,2,4", help="worker counts (PostgreSQL)")
+    parser.add_argument("--postgres-url", default=None)
+    args = parser.parse_args()
+    interop = Path(os.environ.get("DEFCORE_GUIDELINES", ROOT.parent / "shared/data/interop"))
+    tests = _tests(interop)
+    workdir = Path(tempfile.mkdtemp(prefix="defcore-bench-"))
+    kinds = [k.strip() for k in args.databases.split(",") if k.strip()]
+    try:
+        with postgres_cluster(args.postgres_url if "postgresql" in kinds else "unused") as admin:
+            for kind in kinds:
+                print(f"{kind}:")
+                store = prepare(new_database(kind, admin, workdir), interop, tests, args.stored)
+                bodies = signed_bodies(store, tests, args.uploads)
+                with serving(store.url, interop, args.workers) as base:
+                    register_key(base, store)
+                    print(f"  defcore serve --workers {args.workers}")
+                    mixed_run(kind, base, store, bodies, args.uploaders, args.readers)
+                if kind != "postgresql":
+                    continue
+                for workers in [int(w) for w in args.scaling.split(",") if w.strip()]:
+                    more = signed_bodies(store, tests, args.uploads)
+                    with serving(store.url, interop, workers) as base:
+                        seconds, latencies, failures = upload_all(base, store, more, args.uploaders)
+                    print(
+                        f"  postgresql, --workers {workers}: {len(more) / seconds:.0f} uploads/s, "
+                        f"p99 {_pct(latencies, 0.99) * MS:.0f} ms, {failures} not 201"
+                    )
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -2,15 +2,47 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
 from defcore.errors import ServerError
 
+DATABASE_ENV = "DEFCORE_DATABASE_URL"
 DATABASE_HELP = (
-    "SQLAlchemy URL (sqlite:///file, postgresql://...); default: SQLite in the data dir."
+    "SQLAlchemy URL (sqlite:///file, postgresql://...); default: $DEFCORE_DATABASE_URL, else "
+    "SQLite in the data dir. A URL with a password belongs in --database-file or the "
+    "environment: a command line is visible to every user in `ps`."
 )
+
+
+def database_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    command = click.option(
+        "--database-file",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        default=None,
+        help="Read the database URL from this file (first line), e.g. a mounted secret.",
+    )(command)
+    return click.option(
+        "--database", "database", default=None, envvar=DATABASE_ENV, help=DATABASE_HELP
+    )(command)
+
+
+def database_url(database: str | None, database_file: Path | None) -> str | None:
+    """The URL from --database-file, else --database or $DEFCORE_DATABASE_URL."""
+    if database_file is None:
+        return database
+    try:
+        lines = database_file.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ServerError(f"{database_file}: cannot read the database URL: {exc}") from None
+    url = lines[0].strip() if lines else ""
+    if not url:
+        raise ServerError(f"{database_file}: the first line should be the database URL")
+    return url
 
 
 @click.group()
@@ -19,7 +51,7 @@ def server() -> None:
 
 
 @server.command("init")
-@click.option("--database", "database", default=None, help=DATABASE_HELP)
+@database_options
 @click.option("--admin", "admin_name", default="admin", show_default=True)
 @click.option(
     "--app-role",
@@ -35,6 +67,7 @@ def server() -> None:
 )
 def init(
     database: str | None,
+    database_file: Path | None,
     admin_name: str,
     app_role: str | None,
     app_password_file: Path | None,
@@ -47,20 +80,15 @@ def init(
     from sqlalchemy import select
 
     from defcore.server import trail
-    from defcore.server.db import (
-        make_engine,
-        migrate,
-        normalize_url,
-        session_factory,
-        transaction,
-    )
+    from defcore.server.db import display_url, make_engine, migrate, session_factory, transaction
     from defcore.server.models import User
     from defcore.server.service import create_account
 
-    engine = make_engine(database)
+    url = database_url(database, database_file)
+    engine = make_engine(url)
     try:
         before, after = migrate(engine)
-        where = normalize_url(database)
+        where = display_url(url)
         if before == after:
             click.echo(f"store {where} is at revision {after}", err=True)
         else:
@@ -96,7 +124,7 @@ def init(
 
 
 @server.command("verify")
-@click.option("--database", "database", default=None, help=DATABASE_HELP)
+@database_options
 @click.option(
     "--head",
     "expect_head",
@@ -104,14 +132,17 @@ def init(
     help="A head (SEQ:MAC) printed by an earlier verify: check the trail still holds it.",
 )
 @click.pass_context
-def verify(ctx: click.Context, database: str | None, expect_head: str | None) -> None:
+def verify(
+    ctx: click.Context, database: str | None, database_file: Path | None, expect_head: str | None
+) -> None:
     """Check the audit trail and every audited row against it (exit 1 if tampered with)."""
     from defcore.server import trail
     from defcore.server.db import make_engine, require_current, session_factory, transaction
 
-    engine = make_engine(database)
+    url = database_url(database, database_file)
+    engine = make_engine(url)
     try:
-        require_current(engine, database)
+        require_current(engine, url)
         key = trail.load_key()
         with transaction(session_factory(engine)) as session:
             report = trail.verify(session, key, expect_head)
@@ -125,7 +156,7 @@ def verify(ctx: click.Context, database: str | None, expect_head: str | None) ->
 
 
 @click.command("serve")
-@click.option("--database", "database", default=None, help=DATABASE_HELP)
+@database_options
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option(
@@ -148,21 +179,62 @@ def verify(ctx: click.Context, database: str | None, expect_head: str | None) ->
     help="Keep unsigned uploads without a token as private, unlisted results (RefStack's "
     "enable_anonymous_upload); with --no-anonymous-uploads they are refused (401).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Worker processes (uvicorn's); each is stateless, so several servers may share one "
+    "PostgreSQL behind a proxy (docs/deployment.md).",
+)
+@click.option(
+    "--forwarded-allow-ips",
+    default=None,
+    help="Behind a reverse proxy: the proxy addresses (comma-separated) whose "
+    "X-Forwarded-Proto and X-Forwarded-For are believed, so the login cookie is Secure "
+    "when the proxy speaks HTTPS. Unset: those headers are ignored.",
+)
 def serve(
     database: str | None,
+    database_file: Path | None,
     host: str,
     port: int,
     guidelines: Path | None,
     quorum: int,
     anonymous_uploads: bool,
+    workers: int,
+    forwarded_allow_ips: str | None,
 ) -> None:
     """Run the results server: the /v1 API and the pages."""
     try:
         import uvicorn
 
-        from defcore.server.app import create_app
+        from defcore.server.app import ANONYMOUS_UPLOADS_ENV, QUORUM_ENV, create_app
     except ImportError as exc:
         raise ServerError(f"the server needs the `server` extra: {exc}") from None
-    app = create_app(database, guidelines, quorum, anonymous_uploads)
-    click.echo(f"serving on http://{host}:{port}/ (API at /v1, OpenAPI at /openapi.json)", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    url = database_url(database, database_file)
+    # Checked here, once, so a wrong URL or an uninitialised store is one clear line; the
+    # workers then build their own app from the environment (never from a command line).
+    create_app(url, guidelines, quorum, anonymous_uploads).state.defcore.engine.dispose()
+    if url is not None:
+        os.environ[DATABASE_ENV] = url
+    if guidelines is not None:
+        os.environ["DEFCORE_GUIDELINES"] = str(guidelines.resolve())
+    os.environ[QUORUM_ENV] = str(quorum)
+    os.environ[ANONYMOUS_UPLOADS_ENV] = "1" if anonymous_uploads else "0"
+    click.echo(
+        f"serving on http://{host}:{port}/ with {workers} worker(s) "
+        "(API at /v1, OpenAPI at /openapi.json)",
+        err=True,
+    )
+    uvicorn.run(
+        "defcore.server.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        proxy_headers=forwarded_allow_ips is not None,
+        forwarded_allow_ips=forwarded_allow_ips,
+        server_header=False,
+    )

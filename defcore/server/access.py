@@ -20,6 +20,8 @@ from defcore.server.tokens import hash_token
 class Principal:
     user: User | None = None
     roles: dict[int, str] = field(default_factory=dict)  # vendor id -> "admin" | "member"
+    # Signed in through a browser session: the CSRF token its forms must send back.
+    csrf: str = ""
 
     @property
     def signed_in(self) -> bool:
@@ -56,13 +58,14 @@ def principal_for_token(session: Session, token: str | None) -> Principal | None
     return principal_for_user(session, user)
 
 
-def principal_for_user(session: Session, user: User) -> Principal:
-    """The account with its vendor roles (a signed upload acts as its key's owner)."""
+def principal_for_user(session: Session, user: User, csrf: str = "") -> Principal:
+    """The account with its vendor roles (a signed upload acts as its key's owner; a browser
+    session carries its forms' CSRF token)."""
     roles = {
         m.vendor_id: m.role
         for m in session.scalars(select(VendorMember).where(VendorMember.user_id == user.id))
     }
-    return Principal(user, roles)
+    return Principal(user, roles, csrf)
 
 
 def can_read_result(p: Principal, result: Result) -> bool:

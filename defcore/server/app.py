@@ -1,42 +1,123 @@
-"""The web app: the /v1 JSON API (described by /openapi.json) and the pages, in one process."""
+"""The web app: the /v1 JSON API (described by /openapi.json) and the pages, in one process.
+
+Every error becomes one line for the client, as JSON for the API and as a page otherwise:
+DefcoreError subclasses carry their own status (defcore.errors); invalid requests answer 422
+naming the field, never echoing the input; a database that cannot be reached answers 503 with
+Retry-After; anything else is a 500 that leaves the connection usable.
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException
 
 from defcore import __version__
 from defcore.errors import Conflict, DefcoreError, ServerError
-from defcore.server import api, pages, pages_diff, pages_feedback, trail
+from defcore.server import api, pages, pages_diff, pages_feedback, pages_session, trail
 from defcore.server.db import make_engine, normalize_url, require_current, session_factory
 from defcore.server.guidelines import GuidelineRegistry
+from defcore.server.limits import BodyLimit, BodyTooLarge
+from defcore.server.middleware import ContainErrors, SecurityHeaders
 from defcore.server.state import AppState
+
+QUORUM_ENV = "DEFCORE_SERVER_QUORUM"
+ANONYMOUS_UPLOADS_ENV = "DEFCORE_SERVER_ANONYMOUS_UPLOADS"
+RETRY_AFTER_SECONDS = 5
+_MAX_ERRORS_LISTED = 10
+_MAX_LOC_CHARS = 100
 
 
 def wants_api(request: Request) -> bool:
     """JSON for the API and for clients that ask for JSON rather than a page; HTML otherwise."""
     path = request.url.path
-    if path == "/v1" or path.startswith("/v1/"):
+    if path == "/v1" or path.startswith("/v1/") or path == "/openapi.json":
         return True
     accept = request.headers.get("accept", "")
     return "json" in accept and "text/html" not in accept
 
 
+def render_error(
+    request: Request,
+    status: int,
+    message: str,
+    headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Response:
+    if not wants_api(request):
+        page = pages.error_page(message, status)
+        page.headers.update(headers or {})
+        return page
+    # RefStack's error shape ({code, title, detail}) carries defcore's `detail`.
+    body = {"code": status, "title": HTTPStatus(status).phrase, "detail": message, **(extra or {})}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
 def error_response(request: Request, exc: DefcoreError) -> Response:
     status = exc.http_status
     message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    if not wants_api(request):
-        return pages.error_page(message, status)
-    # RefStack's error shape ({code, title, detail}) carries defcore's `detail`.
-    body: dict[str, Any] = {"code": status, "title": HTTPStatus(status).phrase, "detail": message}
-    if isinstance(exc, Conflict):
-        body.update(exc.extra)
+    extra = exc.extra if isinstance(exc, Conflict) else None
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, headers=headers)
+    if status == 503:
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    return render_error(request, status, message, headers, extra)
+
+
+def _printable(part: object) -> str | int:
+    """A location part as the client may see it: field names are the client's own input
+    (an unknown key), so cut and made valid Unicode."""
+    if isinstance(part, int):
+        return part
+    text = str(part)[:_MAX_LOC_CHARS]
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+    """422 naming each field at fault and why, without the `input` FastAPI would echo back."""
+    errors = [
+        {
+            "loc": [_printable(part) for part in error.get("loc", ())],
+            "msg": str(error.get("msg", "invalid")),
+            "type": str(error.get("type", "")),
+        }
+        for error in exc.errors()[:_MAX_ERRORS_LISTED]
+    ]
+    first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+    where = ".".join(str(part) for part in first["loc"])
+    return render_error(request, 422, f"{where}: {first['msg']}", extra={"errors": errors})
+
+
+def http_error(request: Request, exc: HTTPException) -> Response:
+    headers = dict(exc.headers or {})
+    if isinstance(exc, BodyTooLarge):
+        headers["Connection"] = "close"  # the rest of the body was never read
+    return render_error(request, exc.status_code, str(exc.detail), headers or None)
+
+
+def database_unavailable(request: Request, _exc: Exception) -> Response:
+    return render_error(
+        request,
+        503,
+        "the database is unavailable; try again shortly",
+        {"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+def database_refused(request: Request, exc: Exception) -> Response:
+    # Input that validation let through and the database refused: the client's to fix.
+    if isinstance(exc, IntegrityError):
+        return render_error(request, 409, "the request clashes with what is stored")
+    return render_error(request, 422, "the database cannot store a value of this request")
 
 
 def create_app(
@@ -51,11 +132,22 @@ def create_app(
     sessions = session_factory(engine)
     # The audit trail's key, from a file outside the database (made there when missing).
     trail.configure(sessions, trail_key or trail.load_key(create=True))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.defcore.parser.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="defcore results server",
         version=__version__,
         description="Signed uploads of interop test results, vendors and products, verdicts "
         "against OpenStack interop guidelines, and the OpenStack Powered marketplace.",
+        # FastAPI's /docs and /redoc load their scripts from a CDN; no page of this server
+        # runs a third-party script, so only /openapi.json is served.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.defcore = AppState(
         engine, sessions, GuidelineRegistry(guidelines), normalize_url(database_url)
@@ -70,9 +162,34 @@ def create_app(
     async def defcore_error(request: Request, exc: DefcoreError) -> Response:
         return error_response(request, exc)
 
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        return invalid_request(request, exc)
+
+    @app.exception_handler(HTTPException)
+    async def starlette_error(request: Request, exc: HTTPException) -> Response:
+        return http_error(request, exc)
+
+    for unavailable in (OperationalError, InterfaceError, PoolTimeout):
+        app.add_exception_handler(unavailable, database_unavailable)
+    for refused in (DataError, IntegrityError):
+        app.add_exception_handler(refused, database_refused)
+    # The last added runs first: headers on every answer, then errors contained, then limits.
+    app.add_middleware(BodyLimit, render=render_error)
+    app.add_middleware(ContainErrors, render=render_error)
+    app.add_middleware(SecurityHeaders)
+
     for router in api.ROUTERS:
         app.include_router(router)
+    app.include_router(pages_session.router)
     app.include_router(pages.router)
     app.include_router(pages_feedback.router)
     app.include_router(pages_diff.router)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app each uvicorn worker of `defcore serve` builds: the database URL comes from
+    $DEFCORE_DATABASE_URL (set by `serve` from its options), never from a command line."""
+    quorum = os.environ.get(QUORUM_ENV)
+    return create_app(os.environ.get("DEFCORE_DATABASE_URL"), None, int(quorum) if quorum else None)

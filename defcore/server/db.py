@@ -11,7 +11,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,6 +20,9 @@ from defcore.errors import ServerError
 from defcore.paths import data_dir
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# Execution options of a connection that only reads: on SQLite its transaction is a deferred
+# BEGIN, which takes no write lock, so readers never wait for (or block) a writer under WAL.
+READ_ONLY: dict[str, Any] = {"defcore_read_only": True}
 
 
 def default_url() -> str:
@@ -37,12 +40,21 @@ def normalize_url(url: str | None) -> str:
     return url
 
 
+def display_url(url: str | None) -> str:
+    """The URL as it may be printed or logged: with its password masked."""
+    full = normalize_url(url)
+    try:
+        return make_url(full).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<a database URL that does not parse>"
+
+
 def make_engine(url: str | None) -> Engine:
     full = normalize_url(url)
     try:
         parsed = make_url(full)
     except ArgumentError:
-        raise ServerError(f"database URL {url!r} is not a valid URL") from None
+        raise ServerError("the database URL is not a valid URL") from None
     kwargs: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
@@ -55,15 +67,21 @@ def make_engine(url: str | None) -> Engine:
     try:
         engine = create_engine(full, **kwargs)
     except Exception as exc:  # unknown dialect, missing driver
-        raise ServerError(f"database URL {url!r}: {exc}") from None
+        raise ServerError(f"database URL {display_url(url)}: {exc}") from None
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite opens transactions lazily and not for SAVEPOINT; say BEGIN ourselves so that
-        # a request's transaction (and its savepoints) are real ones. IMMEDIATE takes the write
-        # lock up front: a deferred transaction that reads and then writes while another writer
-        # commits fails at once with "database is locked" instead of waiting its turn.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        # a request's transaction (and its savepoints) are real ones. A writer says IMMEDIATE,
+        # taking the write lock up front: a deferred transaction that reads and then writes
+        # while another writer commits fails at once with "database is locked" instead of
+        # waiting its turn. A reader (READ_ONLY) says a plain, deferred BEGIN.
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    read_only = conn.get_execution_options().get("defcore_read_only", False)
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -119,9 +137,10 @@ def migrate(engine: Engine) -> tuple[str | None, str]:
 def require_current(engine: Engine, url: str | None) -> None:
     current, head = current_revision(engine), head_revision()
     if current != head:
-        where = url or default_url()
+        where = display_url(url)
         state = "is not initialised" if current is None else f"is at revision {current}"
         raise ServerError(
             f"the store {where} {state}, the server needs {head}: "
-            f"run `defcore server init --database {where}`"
+            "run `defcore server init` on it (the same --database, --database-file or "
+            "DEFCORE_DATABASE_URL)"
         )

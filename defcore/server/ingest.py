@@ -5,8 +5,12 @@ Everything here is pure: the body in, RunResults or an UploadError out, nothing 
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import math
 import re
+import unicodedata
+from collections.abc import Iterator
 from typing import Any
 
 from defcore.errors import ResultsError, UploadError, UploadRejected, UploadTooLarge
@@ -17,6 +21,11 @@ from defcore.results.subunit import parse_subunit
 
 MAX_BODY_BYTES = 20 * 1024 * 1024
 MAX_TESTS = 50_000
+# A result file nests 4 or 5 levels; anything far deeper is an attack on the parser.
+MAX_JSON_DEPTH = 32
+MAX_NAME_CHARS = 1_000
+MAX_REASON_CHARS = 65_536
+MAX_DURATION_SECONDS = 10.0**8  # three years: longer is not a test run
 # A Tempest (or plugin) test name: dotted Python identifiers (`[attrs]` are split off before),
 # optionally followed by a testscenarios `(scenario)`, kept as refstack-client keeps it.
 _TEST_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+(\([^()\n]{1,200}\))?$")
@@ -37,9 +46,11 @@ def parse_body(body: bytes, content_type: str = "") -> tuple[str, RunResults]:
             raise UploadRejected(f"not a subunit v2 stream: {exc}") from None
         fmt = "subunit"
     else:
+        if nesting_exceeds(body, MAX_JSON_DEPTH):
+            raise UploadError(f"malformed JSON: nested deeper than {MAX_JSON_DEPTH} levels")
         try:
             data = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
             raise UploadError(f"malformed JSON: {exc}") from None
         fmt, run = _parse_json(data)
     _validate(run)
@@ -66,6 +77,8 @@ def _parse_json(data: Any) -> tuple[str, RunResults]:
             return "refstack", parse_refstack(data, "body")
     except ResultsError as exc:
         raise UploadRejected(str(exc)) from None
+    except OverflowError:
+        raise UploadRejected("duration_seconds is out of range") from None
     raise UploadRejected(
         "JSON body has neither 'results' (RefStack's format) nor a 'refstack' section "
         "(defcore's result JSON)"
@@ -76,16 +89,76 @@ def _validate(run: RunResults) -> None:
     if not run.results:
         raise UploadRejected("the upload lists no tests")
     if len(run.results) > MAX_TESTS:
-        raise UploadError(f"the upload lists {len(run.results)} tests; the limit is {MAX_TESTS}")
+        raise UploadTooLarge(f"the upload lists {len(run.results)} tests; the limit is {MAX_TESTS}")
+    duration = run.duration_seconds
+    if duration is not None and not (
+        math.isfinite(duration) and 0 <= duration <= MAX_DURATION_SECONDS
+    ):
+        raise UploadRejected(f"duration_seconds must be between 0 and {MAX_DURATION_SECONDS:.0f}")
     for result in run.results.values():
+        if len(result.name) > MAX_NAME_CHARS:
+            raise UploadRejected(
+                f"test name {result.name[:80]!r}... is over {MAX_NAME_CHARS} characters"
+            )
         if not _TEST_NAME.match(result.name):
             raise UploadRejected(
                 f"unknown test name {result.name[:200]!r}: not a dotted Tempest test id"
             )
         if result.uuid is not None and not _UUID.match(result.uuid):
             raise UploadRejected(f"test {result.name}: uuid {result.uuid[:80]!r} is not a UUID")
-    if run.cpid is not None and len(run.cpid) > 200:
-        raise UploadRejected("cpid is longer than 200 characters")
+    if run.cpid is not None:
+        if len(run.cpid) > 200:
+            raise UploadRejected("cpid is longer than 200 characters")
+        if any(unicodedata.category(c) == "Cc" for c in run.cpid):
+            raise UploadRejected("cpid must not contain NUL or other control characters")
+    if not _valid_unicode("".join(_strings(run))):
+        raise UploadRejected(
+            "the upload holds a string that is not valid Unicode (a lone surrogate such as "
+            "\\ud800): no database or page can hold it"
+        )
+    for name, result in list(run.results.items()):
+        if len(result.reason) > MAX_REASON_CHARS:
+            cut = result.reason[:MAX_REASON_CHARS] + "\n... (cut at 64 KiB by the server)"
+            run.results[name] = dataclasses.replace(result, reason=cut)
+
+
+def _strings(run: RunResults) -> Iterator[str]:
+    yield run.cpid or ""
+    for result in run.results.values():
+        yield result.name
+        yield result.uuid or ""
+        yield result.reason
+    for failures in (run.class_failures, run.class_skips):
+        yield from failures
+        yield from failures.values()
+
+
+def _valid_unicode(text: str) -> bool:
+    """False for a lone surrogate (a JSON "\\ud800" decodes to one)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+# A JSON string (with its escapes) or a bracket; brackets inside strings are skipped whole.
+_JSON_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+def nesting_exceeds(body: bytes, limit: int) -> bool:
+    """Whether a JSON text nests arrays and objects deeper than `limit`, found by a scan of
+    its brackets before any parser recurses into it."""
+    depth = 0
+    for match in _JSON_TOKEN.finditer(body):
+        first = match.group()[0]
+        if first in b"[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif first in b"]}":
+            depth -= 1
+    return False
 
 
 def tests_to_json(run: RunResults) -> str:

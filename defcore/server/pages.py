@@ -21,7 +21,6 @@ from defcore.guidelines.diff import diff as diff_guidelines
 from defcore.guidelines.render import render as render_guideline
 from defcore.server.access import (
     Principal,
-    principal_for_token,
     readable_products,
     readable_results,
 )
@@ -29,7 +28,7 @@ from defcore.server.certification import Certification, certifications, standing
 from defcore.server.heatmap import capability_states, program_of, widest_platform
 from defcore.server.models import Product, ProductVersion, Result, Vendor, Verification
 from defcore.server.service import readable_result, verdict
-from defcore.server.state import TOKEN_COOKIE, AppState
+from defcore.server.state import AppState
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
@@ -49,8 +48,12 @@ def _state(request: Request) -> AppState:
 
 
 def page(template: str, p: Principal, code: int = 200, **context: Any) -> HTMLResponse:
+    # base.html's sign-out form, and any form of a signed-in page, sends the session's token
+    context.setdefault("csrf", p.csrf)
     html = _ENV.get_template(template).render(me=p.user, **context)
-    return HTMLResponse(html, status_code=code)
+    # "replace": a string the store should never have held (a lone surrogate) shows as "?"
+    # instead of making the page fail for good
+    return HTMLResponse(html.encode("utf-8", "replace"), status_code=code)
 
 
 def error_page(message: str, status: int) -> HTMLResponse:
@@ -60,33 +63,6 @@ def error_page(message: str, status: int) -> HTMLResponse:
 @router.get("/")
 def index() -> Response:
     return RedirectResponse("/marketplace", status_code=303)
-
-
-@router.get("/login")
-def login_form(request: Request) -> Response:
-    with _state(request).tx(request) as (_session, p):
-        return page("login.html", p, error="")
-
-
-@router.post("/login")
-async def login(request: Request) -> Response:
-    form = urllib.parse.parse_qs((await request.body()).decode("utf-8", "replace"))
-    token = (form.get("token") or [""])[0].strip()
-    state = _state(request)
-    with state.sessions() as session:
-        p = principal_for_token(session, token) if token else None
-        if p is None or p.user is None:
-            return page("login.html", Principal(), 401, error="That token is not valid.")
-    response = RedirectResponse("/results", status_code=303)
-    response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict")
-    return response
-
-
-@router.post("/logout")
-def logout() -> Response:
-    response = RedirectResponse("/marketplace", status_code=303)
-    response.delete_cookie(TOKEN_COOKIE)
-    return response
 
 
 # -- results ------------------------------------------------------------------------------------

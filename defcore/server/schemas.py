@@ -2,17 +2,43 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 MAX_DB_INT = 2_147_483_647
+# Control characters a multi-line text may hold; any other one (NUL, ESC, ...) is refused.
+_TEXT_CONTROLS = frozenset("\t\n\r")
 
 
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
+def _text(value: str) -> str:
+    """Valid Unicode that every database and page can hold: no lone surrogates (they cannot be
+    encoded as UTF-8, so storing or showing them fails), no NUL or other control characters."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode (no lone surrogates)") from None
+    if any(c not in _TEXT_CONTROLS and unicodedata.category(c) == "Cc" for c in value):
+        raise ValueError("must not contain NUL or other control characters")
+    return value
+
+
+def _name(value: str) -> str:
+    """A name on one line: no control characters at all, no surrounding spaces or newline."""
+    _text(value)
+    if any(unicodedata.category(c) == "Cc" for c in value):
+        raise ValueError("must be one line (no newline, tab or other control characters)")
+    if value != value.strip():
+        raise ValueError("must not start or end with spaces or a newline")
+    return value
+
+
+def _not_bool(value: Any) -> Any:
+    # pydantic takes True for the literal 1, even in strict mode
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not a boolean")
     return value
 
 
@@ -22,15 +48,18 @@ def _utc(value: datetime) -> datetime:
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
-Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_no_nul)]
-Text = Annotated[str, Field(max_length=10_000), AfterValidator(_no_nul)]
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_name)]
+Text = Annotated[str, Field(max_length=10_000), AfterValidator(_text)]
 DbId = Annotated[int, Field(ge=1, le=MAX_DB_INT)]
 ProductKind = Literal["distribution", "public-cloud", "appliance"]
 Role = Literal["admin", "member"]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """A request body: unknown fields refused, and no coercion ("yes" is not a boolean, "5"
+    not a number)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class ErrorOut(BaseModel):
@@ -39,6 +68,11 @@ class ErrorOut(BaseModel):
     code: int
     title: str
     detail: str
+
+
+class HealthOut(BaseModel):
+    status: str
+    database: str
 
 
 class UploadOut(BaseModel):
@@ -114,8 +148,8 @@ class MeOut(BaseModel):
 
 
 class KeyIn(Strict):
-    public_key: Annotated[str, Field(min_length=1, max_length=20_000), AfterValidator(_no_nul)]
-    label: Annotated[str, Field(max_length=200), AfterValidator(_no_nul)] = ""
+    public_key: Annotated[str, Field(min_length=1, max_length=20_000), AfterValidator(_text)]
+    label: Annotated[str, Field(max_length=200), AfterValidator(_name)] = ""
 
 
 class KeyOut(BaseModel):
@@ -146,7 +180,7 @@ class MemberOut(BaseModel):
 
 
 class VersionIn(Strict):
-    version: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_no_nul)]
+    version: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_name)]
 
 
 class VersionOut(BaseModel):
@@ -193,8 +227,8 @@ class VerdictOut(BaseModel):
 
 # -- feedback: proposals and votes ----------------------------------------------------------
 
-Comment = Annotated[str, Field(max_length=10_000), AfterValidator(_no_nul)]
-NeededComment = Annotated[str, Field(min_length=1, max_length=10_000), AfterValidator(_no_nul)]
+Comment = Annotated[str, Field(max_length=10_000), AfterValidator(_text)]
+NeededComment = Annotated[str, Field(min_length=1, max_length=10_000), AfterValidator(_text)]
 StatusName = Literal["required", "advisory", "deprecated", "removed", "informational"]
 
 
@@ -210,17 +244,17 @@ class UserOut(BaseModel):
 
 
 class ProposalIn(Strict):
-    guideline: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_no_nul)]
+    guideline: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_name)]
     capability: Name
     status: StatusName | None = None
-    criteria: dict[Annotated[str, Field(max_length=100)], bool] | None = None
+    criteria: dict[Annotated[str, Field(max_length=100), AfterValidator(_name)], bool] | None = None
     title: Name
     comment: Comment = ""
     public: bool = True
 
 
 class VoteIn(Strict):
-    vote: Literal[1, -1]
+    vote: Annotated[Literal[1, -1], BeforeValidator(_not_bool)]
     comment: Comment = ""
 
 
@@ -331,7 +365,7 @@ class DeployedOut(BaseModel):
 class WithdrawIn(Strict):
     guideline: Name
     target: Name
-    reason: Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_no_nul)]
+    reason: Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_text)]
 
 
 class CertificationOut(BaseModel):

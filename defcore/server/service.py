@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, delete, exists, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 
 from defcore.errors import (
@@ -61,6 +61,22 @@ class Upload:
     created: bool
 
 
+@dataclass(frozen=True)
+class ParsedUpload:
+    """What is stored of an upload body, read and checked before any transaction: the slow,
+    pure part (defcore.server.parsing runs it in a thread or a worker process), so that the
+    write transaction that stores it stays short."""
+
+    digest: str
+    format: str
+    cpid: str
+    duration_seconds: float | None
+    test_count: int
+    passed_count: int
+    tests_json: str
+    class_failures_json: str
+
+
 def create_account(session: Session, name: str, foundation_admin: bool) -> tuple[User, str]:
     """A new account and its first API token (shown once; only its hash is stored)."""
     user = User(name=name, foundation_admin=foundation_admin)
@@ -70,6 +86,36 @@ def create_account(session: Session, name: str, foundation_admin: bool) -> tuple
     session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), label="initial"))
     session.flush()
     return user, token
+
+
+def parse_upload(
+    body: bytes,
+    content_type: str,
+    known: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset()),
+) -> ParsedUpload:
+    """`known` is the (names, uuids) of the server's guideline tests: an upload none of whose
+    tests it knows is refused (none when the server has no guidelines)."""
+    fmt, run = parse_body(body, content_type)
+    names, uuids = known
+    if names and not any(
+        base_name(r.name) in names or (r.uuid is not None and r.uuid in uuids)
+        for r in run.results.values()
+    ):
+        first = next(iter(run.results))
+        raise UploadRejected(
+            f"unknown test names: none of the {len(run.results)} tests (first {first!r}) is "
+            "in any guideline this server knows"
+        )
+    return ParsedUpload(
+        digest=hashlib.sha256(body).hexdigest(),
+        format=fmt,
+        cpid=run.cpid or "",
+        duration_seconds=run.duration_seconds,
+        test_count=len(run.results),
+        passed_count=sum(1 for r in run.results.values() if r.passed),
+        tests_json=tests_to_json(run),
+        class_failures_json=json.dumps(run.class_failures),
+    )
 
 
 def store_upload(
@@ -82,27 +128,33 @@ def store_upload(
     public_key: str | None = None,
     anonymous_allowed: bool = False,
 ) -> Upload:
+    """Parse and store in the caller's transaction (the CLI and benchmarks); the API parses
+    first (`parse_upload`, outside any transaction) and stores in a short one
+    (`store_parsed`)."""
+    parsed = parse_upload(body, content_type, registry.known_tests())
+    return store_parsed(session, p, body, parsed, signature, public_key, anonymous_allowed)
+
+
+def store_parsed(
+    session: Session,
+    p: Principal,
+    body: bytes,
+    parsed: ParsedUpload,
+    signature: str | None = None,
+    public_key: str | None = None,
+    anonymous_allowed: bool = False,
+) -> Upload:
     """Store an upload from the token's account, else from the owner of the key that signed
     it, else (when the server allows it) from nobody: an anonymous, private result."""
     p, key_row = _uploader(session, p, body, signature, public_key, anonymous_allowed)
-    digest = hashlib.sha256(body).hexdigest()
     if p.user is not None:
         existing = session.scalar(
-            select(Result).where(Result.uploader_id == p.user.id, Result.body_sha256 == digest)
+            select(Result).where(
+                Result.uploader_id == p.user.id, Result.body_sha256 == parsed.digest
+            )
         )
         if existing is not None:
             return Upload(existing, False)
-    fmt, run = parse_body(body, content_type)
-    names, uuids = registry.known_tests()
-    if names and not any(
-        base_name(r.name) in names or (r.uuid is not None and r.uuid in uuids)
-        for r in run.results.values()
-    ):
-        first = next(iter(run.results))
-        raise UploadRejected(
-            f"unknown test names: none of the {len(run.results)} tests (first {first!r}) is "
-            "in any guideline this server knows"
-        )
     # An account in exactly one vendor uploads for it; otherwise the result is the uploader's
     # until it is associated with a product version.
     vendor_id = next(iter(p.roles)) if len(p.roles) == 1 else None
@@ -111,12 +163,12 @@ def store_upload(
         uploader_id=p.user.id if p.user else None,
         vendor_id=vendor_id,
         public=False,
-        body_sha256=digest,
-        body_format=fmt,
-        cpid=run.cpid or "",
-        duration_seconds=run.duration_seconds,
-        test_count=len(run.results),
-        passed_count=sum(1 for r in run.results.values() if r.passed),
+        body_sha256=parsed.digest,
+        body_format=parsed.format,
+        cpid=parsed.cpid,
+        duration_seconds=parsed.duration_seconds,
+        test_count=parsed.test_count,
+        passed_count=parsed.passed_count,
         signed_key_id=key_row.id if key_row else None,
         signature=(signature or "")[:2000] if key_row else "",
     )
@@ -125,8 +177,8 @@ def store_upload(
     session.add(
         ResultTests(
             result_id=result.id,
-            tests_json=tests_to_json(run),
-            class_failures_json=json.dumps(run.class_failures),
+            tests_json=parsed.tests_json,
+            class_failures_json=parsed.class_failures_json,
         )
     )
     session.flush()
@@ -224,8 +276,10 @@ def verdict(
                     verdict_json=json.dumps(answer, separators=(",", ":")),
                 )
             )
-    except IntegrityError:
-        pass  # another request cached the same verdict first
+    except (IntegrityError, OperationalError):
+        # Another request cached the same verdict first, or (SQLite) a read transaction could
+        # not take the write lock: the cache is only a shortcut, the answer stands.
+        pass
     return answer
 
 

@@ -4,25 +4,60 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
 
-from defcore.errors import Unauthorized
-from defcore.server.access import Principal, principal_for_token
+from defcore.errors import Forbidden, Unauthorized
+from defcore.server.access import ANONYMOUS, Principal, principal_for_token, principal_for_user
+from defcore.server.db import READ_ONLY
 from defcore.server.guidelines import GuidelineRegistry
+from defcore.server.models import User
+from defcore.server.parsing import UploadParser
+from defcore.server.sessions import SESSION_COOKIE, live_session
 from defcore.server.trail import set_actor
 
-TOKEN_COOKIE = "defcore_token"
+# Methods that only read: their transaction takes no write lock (SQLite: a deferred BEGIN).
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def request_token(request: Request) -> str | None:
+def bearer_token(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     if header[:7].lower() == "bearer ":
         return header[7:].strip() or None
-    return request.cookies.get(TOKEN_COOKIE) or None
+    return None
+
+
+def is_api(request: Request) -> bool:
+    path = request.url.path
+    return path == "/v1" or path.startswith("/v1/")
+
+
+def principal_of(session: Session, request: Request) -> Principal:
+    """Who asks: the API token of the Authorization header; for pages, else the session
+    cookie's account. The API never takes the cookie: a write to it carrying the cookie and no
+    token comes from a browser (a cross-site form, say) and is refused. A token the server
+    does not know is refused; a stale cookie is no one."""
+    token = bearer_token(request)
+    if token is not None:
+        principal = principal_for_token(session, token)
+        if principal is None:
+            raise Unauthorized("the API token is not valid (unknown or revoked)")
+        return principal
+    if is_api(request):
+        if request.method not in READ_METHODS and SESSION_COOKIE in request.cookies:
+            # A browser: a form or script of some site posting with the sign-in cookie.
+            raise Forbidden(
+                "the API takes an API token (Authorization: Bearer), not the sign-in cookie"
+            )
+        return ANONYMOUS
+    row = live_session(session, request.cookies.get(SESSION_COOKIE))
+    if row is None:
+        return ANONYMOUS
+    user = session.get(User, row.user_id)
+    return ANONYMOUS if user is None else principal_for_user(session, user, row.csrf_token)
 
 
 @dataclass
@@ -36,13 +71,25 @@ class AppState:
     # Unsigned uploads without a token are kept as private, unlisted results (RefStack's
     # enable_anonymous_upload, on by default there too).
     anonymous_uploads: bool = True
+    read_sessions: sessionmaker[Session] = field(init=False)
+    parser: UploadParser = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.read_sessions = sessionmaker(
+            self.engine.execution_options(**READ_ONLY), expire_on_commit=False
+        )
+        self.parser = UploadParser(self.registry)
 
     @contextmanager
-    def tx(self, request: Request) -> Iterator[tuple[Session, Principal]]:
-        """One transaction for the request, with the principal its token names."""
-        with self.sessions() as session, session.begin():
-            principal = principal_for_token(session, request_token(request))
-            if principal is None:
-                raise Unauthorized("the API token is not valid (unknown or revoked)")
+    def tx(
+        self, request: Request, write: bool | None = None
+    ) -> Iterator[tuple[Session, Principal]]:
+        """One transaction for the request, with the principal who asks; a read-only one for
+        GET and HEAD unless `write` says otherwise."""
+        if write is None:
+            write = request.method not in READ_METHODS
+        factory = self.sessions if write else self.read_sessions
+        with factory() as session, session.begin():
+            principal = principal_of(session, request)
             set_actor(session, principal.user_id)  # whom the audit trail names
             yield session, principal

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import glob
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -91,57 +92,72 @@ class PostgresCluster:
         return self.admin_url.rsplit("/", 1)[0] + f"/{name}"
 
 
+INITDB_OPTIONS = ("-U", "postgres", "-A", "trust")
+
+
+class PostgresServer:
+    """A throw-away PostgreSQL cluster (initdb + pg_ctl) in a temporary directory, on a free
+    loopback port; `stop` and `start` it again to take the database away for real."""
+
+    def __init__(self, bindir: Path) -> None:
+        self.bindir = bindir
+        self.base = Path(tempfile.mkdtemp(prefix="defcore-pg-"))
+        self.data = self.base / "data"
+        self.port = free_port()
+        self.prefix: list[str] = []
+        if os.geteuid() == 0:  # initdb refuses to run as root: the cluster is postgres's
+            shutil.chown(self.base, "postgres", "postgres")
+            self.prefix = ["runuser", "-u", "postgres", "--"]
+        subprocess.run(
+            [*self.prefix, str(bindir / "initdb"), "-D", str(self.data), *INITDB_OPTIONS],
+            check=True,
+            capture_output=True,
+        )
+
+    @property
+    def admin_url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _ctl(self, *args: str, check: bool = True) -> None:
+        subprocess.run(
+            [*self.prefix, str(self.bindir / "pg_ctl"), "-D", str(self.data), *args],
+            check=check,
+            capture_output=True,
+        )
+
+    def start(self) -> None:
+        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.base} -c fsync=off"
+        self._ctl("-l", str(self.base / "log"), "-o", options, "-w", "-t", "60", "start")
+
+    def stop(self) -> None:
+        self._ctl("-m", "immediate", "-w", "stop", check=False)
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+def postgres_bindir() -> Path:
+    bindir = _pg_bin()
+    if bindir is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed (scripts/setup.d/postgres.sh installs it)")
+        pytest.skip("PostgreSQL is not installed")
+    return bindir
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresCluster]:
     given = os.environ.get("DEFCORE_TEST_POSTGRES_URL")
     if given:
         yield PostgresCluster(given)
         return
-    bindir = _pg_bin()
-    if bindir is None:
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL is not installed (scripts/setup.d/postgres.sh installs it)")
-        pytest.skip("PostgreSQL is not installed")
-    base = Path(tempfile.mkdtemp(prefix="defcore-pg-"))
-    as_root = os.geteuid() == 0
-    prefix: list[str] = []
-    if as_root:  # initdb refuses to run as root: the cluster belongs to the postgres user
-        shutil.chown(base, "postgres", "postgres")
-        prefix = ["runuser", "-u", "postgres", "--"]
-    port = free_port()
-    data = base / "data"
-    subprocess.run(
-        [*prefix, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust"],
-        check=True,
-        capture_output=True,
-    )
-    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {base} -c fsync=off"
-    subprocess.run(
-        [
-            *prefix,
-            str(bindir / "pg_ctl"),
-            "-D",
-            str(data),
-            "-l",
-            str(base / "log"),
-            "-o",
-            options,
-            "-w",
-            "-t",
-            "60",
-            "start",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    server = PostgresServer(postgres_bindir())
+    server.start()
     try:
-        yield PostgresCluster(f"postgresql://postgres@127.0.0.1:{port}/postgres")
+        yield PostgresCluster(server.admin_url)
     finally:
-        subprocess.run(
-            [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
-            capture_output=True,
-        )
-        shutil.rmtree(base, ignore_errors=True)
+        server.remove()
 
 
 def new_database_url(backend: str, request: pytest.FixtureRequest) -> str:
@@ -165,9 +181,13 @@ def database_url(request: pytest.FixtureRequest) -> str:
 class ServerThread:
     """uvicorn serving the app on 127.0.0.1 in a thread, stopped on exit."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, **options: Any) -> None:
         self.port = free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        # as `defcore serve` without --forwarded-allow-ips: X-Forwarded-* believed from no one
+        options.setdefault("proxy_headers", False)
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning", **options
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -257,6 +277,17 @@ class Live:
         r = self.call("POST", f"/v1/products/{product_id}/versions", token, json={"version": "1.0"})
         assert r.status_code == 201, r.text
         return product_id, r.json()["id"]
+
+    def login(self, client: httpx.Client, token: str) -> httpx.Response:
+        """Sign `client` in through the pages' form, as a browser does: fetch /login (its
+        CSRF token and cookie), then post the token with it."""
+        form = client.get("/login")
+        assert form.status_code == 200, form.text
+        match = re.search(r'name="csrf" value="([^"]+)"', form.text)
+        assert match, "the sign-in form carries no CSRF token"
+        return client.post(
+            "/login", data={"token": token, "csrf": match.group(1)}, follow_redirects=True
+        )
 
     def upload(self, body: bytes, token: str, **headers: str) -> httpx.Response:
         return self.call(

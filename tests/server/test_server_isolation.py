@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from fastapi.routing import APIRoute
 from server_support import Account, Live, refstack_body, storage_tests
 
-from defcore.server import pages
+from defcore.server import pages, pages_session
 from defcore.server.api import accounts, products, refstack, results, vendors
 
 
@@ -301,7 +301,8 @@ def _public_page(path: str) -> Callable[[World], None]:
 
 
 def _login(w: World) -> None:
-    r = w.live.call("POST", "/login", content=f"token={w.b_admin.token}", follow_redirects=True)
+    with w.live.client() as client:
+        r = w.live.login(client, w.b_admin.token)
     assert r.status_code == 200 and w.a_result[:8] not in r.text
 
 
@@ -375,6 +376,7 @@ def test_every_route_has_an_isolation_case() -> None:
             vendors.router,
             products.router,
             pages.router,
+            pages_session.router,
         )
         for route in router.routes
         if isinstance(route, APIRoute)

@@ -206,6 +206,6 @@ def test_login_sets_a_cookie_for_pages(live: Live) -> None:
     user = live.user()
     r = live.upload(refstack_body(storage_tests(), salt=uuid.uuid4().hex), user.token)
     with live.client() as client:
-        assert client.post("/login", content="token=wrong").status_code == 401
-        r2 = client.post("/login", content=f"token={user.token}", follow_redirects=True)
+        assert live.login(client, "wrong").status_code == 401
+        r2 = live.login(client, user.token)
         assert r2.status_code == 200 and r.json()["id"][:8] in r2.text

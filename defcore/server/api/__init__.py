@@ -12,6 +12,7 @@ from defcore.server.api import (
     accounts,
     certifications,
     deployed,
+    health,
     products,
     proposals,
     refstack,
@@ -29,4 +30,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     certifications.router,
     proposals.router,
     deployed.router,
+    health.router,
 )

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from defcore.errors import Conflict, Forbidden, NotFound
 from defcore.server import feedback, schemas
-from defcore.server.api.common import ERRORS, Id, app_state, signed_in
+from defcore.server.api.common import ERRORS, SIGNED_IN, Id, app_state, signed_in
 from defcore.server.models import PublicKey, User, Vendor, VendorMember
 from defcore.server.service import create_account
 from defcore.server.signatures import parse_public_key
@@ -38,7 +38,13 @@ def me(request: Request) -> schemas.MeOut:
         )
 
 
-@router.post("/users", status_code=201, response_model=schemas.UserCreated, responses=ERRORS)
+@router.post(
+    "/users",
+    status_code=201,
+    response_model=schemas.UserCreated,
+    responses=ERRORS,
+    dependencies=[SIGNED_IN],
+)
 def create_user(request: Request, body: schemas.UserIn) -> schemas.UserCreated:
     with app_state(request).tx(request) as (session, p):
         if not signed_in(p).admin:
@@ -63,7 +69,13 @@ def _key_out(key: PublicKey) -> schemas.KeyOut:
     )
 
 
-@router.post("/me/keys", status_code=201, response_model=schemas.KeyOut, responses=ERRORS)
+@router.post(
+    "/me/keys",
+    status_code=201,
+    response_model=schemas.KeyOut,
+    responses=ERRORS,
+    dependencies=[SIGNED_IN],
+)
 def add_key(request: Request, body: schemas.KeyIn) -> schemas.KeyOut:
     with app_state(request).tx(request) as (session, p):
         user_id = signed_in(p).user_id
@@ -88,7 +100,7 @@ def add_key(request: Request, body: schemas.KeyIn) -> schemas.KeyOut:
         return _key_out(key)
 
 
-@router.delete("/me/keys/{key_id}", status_code=204, responses=ERRORS)
+@router.delete("/me/keys/{key_id}", status_code=204, responses=ERRORS, dependencies=[SIGNED_IN])
 def delete_key(request: Request, key_id: Id) -> Response:
     with app_state(request).tx(request) as (session, p):
         key = session.get(PublicKey, key_id)
@@ -98,7 +110,9 @@ def delete_key(request: Request, key_id: Id) -> Response:
     return Response(status_code=204)
 
 
-@router.patch("/users/{user_id}", response_model=schemas.UserOut, responses=ERRORS)
+@router.patch(
+    "/users/{user_id}", response_model=schemas.UserOut, responses=ERRORS, dependencies=[SIGNED_IN]
+)
 def change_user(request: Request, user_id: Id, body: schemas.UserPatch) -> schemas.UserOut:
     with app_state(request).tx(request) as (session, p):
         user = feedback.set_maintainer(session, signed_in(p), user_id, body.maintainer)

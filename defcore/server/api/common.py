@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
+from fastapi import Depends, Request
 from fastapi import Path as PathParam
-from fastapi import Request
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,7 +22,7 @@ T = TypeVar("T")
 Id = Annotated[int, PathParam(ge=1, le=schemas.MAX_DB_INT)]
 ResultId = Annotated[str, PathParam(max_length=36)]
 ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": schemas.ErrorOut} for code in (400, 401, 403, 404, 409, 413, 422)
+    code: {"model": schemas.ErrorOut} for code in (400, 401, 403, 404, 409, 413, 422, 503)
 }
 
 
@@ -35,6 +35,17 @@ def signed_in(p: Principal) -> Principal:
     if p.user is None:
         raise Unauthorized("sign in: send 'Authorization: Bearer <token>'")
     return p
+
+
+def require_user(request: Request) -> None:
+    """Refuse a request without a valid token before its body is validated or any work is
+    done: a dependency of every route that needs an account (`SIGNED_IN`)."""
+    with app_state(request).tx(request, write=False) as (_session, p):
+        signed_in(p)
+
+
+# FastAPI runs dependencies before it validates the body: a 401 comes before any 422.
+SIGNED_IN = Depends(require_user)
 
 
 def retrying(request: Request, work: Callable[[Session, Principal], T], attempts: int = 3) -> T:

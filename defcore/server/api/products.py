@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from defcore.errors import Conflict, Forbidden, NotFound
 from defcore.server import schemas
 from defcore.server.access import Principal, can_read_product, readable_products
-from defcore.server.api.common import ERRORS, Id, app_state, signed_in
+from defcore.server.api.common import ERRORS, SIGNED_IN, Id, app_state, signed_in
 from defcore.server.api.vendors import vendor_or_404
 from defcore.server.models import Product, ProductVersion
 
@@ -47,6 +47,7 @@ def list_products(
     status_code=201,
     response_model=schemas.ProductOut,
     responses=ERRORS,
+    dependencies=[SIGNED_IN],
 )
 def create_product(request: Request, vendor_id: Id, body: schemas.ProductIn) -> schemas.ProductOut:
     with app_state(request).tx(request) as (session, p):
@@ -84,7 +85,12 @@ def get_product(request: Request, product_id: Id) -> schemas.ProductOut:
         return _product_out(_readable_product(session, p, product_id))
 
 
-@router.patch("/products/{product_id}", response_model=schemas.ProductOut, responses=ERRORS)
+@router.patch(
+    "/products/{product_id}",
+    response_model=schemas.ProductOut,
+    responses=ERRORS,
+    dependencies=[SIGNED_IN],
+)
 def change_product(
     request: Request, product_id: Id, change: schemas.ProductPatch
 ) -> schemas.ProductOut:
@@ -105,6 +111,7 @@ def change_product(
     status_code=201,
     response_model=schemas.VersionOut,
     responses=ERRORS,
+    dependencies=[SIGNED_IN],
 )
 def add_version(request: Request, product_id: Id, body: schemas.VersionIn) -> schemas.VersionOut:
     with app_state(request).tx(request) as (session, p):

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from defcore.server import feedback, schemas
 from defcore.server.access import Principal
-from defcore.server.api.common import ERRORS, Id, app_state, retrying, signed_in
+from defcore.server.api.common import ERRORS, SIGNED_IN, Id, app_state, retrying, signed_in
 from defcore.server.models import Proposal
 
 router = APIRouter(prefix="/v1", tags=["proposals"])
@@ -124,7 +124,13 @@ def list_proposals(
         return proposal_summaries(session, p, guideline, state)
 
 
-@router.post("/proposals", status_code=201, response_model=schemas.ProposalOut, responses=ERRORS)
+@router.post(
+    "/proposals",
+    status_code=201,
+    response_model=schemas.ProposalOut,
+    responses=ERRORS,
+    dependencies=[SIGNED_IN],
+)
 def create_proposal(request: Request, body: schemas.ProposalIn) -> schemas.ProposalOut:
     state = app_state(request)
 
@@ -153,7 +159,12 @@ def get_proposal(request: Request, proposal_id: Id) -> schemas.ProposalOut:
         return proposal_out(session, feedback.readable_proposal(session, p, proposal_id))
 
 
-@router.post("/proposals/{proposal_id}/votes", response_model=schemas.ProposalOut, responses=ERRORS)
+@router.post(
+    "/proposals/{proposal_id}/votes",
+    response_model=schemas.ProposalOut,
+    responses=ERRORS,
+    dependencies=[SIGNED_IN],
+)
 def vote(request: Request, proposal_id: Id, body: schemas.VoteIn) -> schemas.ProposalOut:
     def work(session: Session, p: Principal) -> schemas.ProposalOut:
         proposal = feedback.readable_proposal(session, signed_in(p), proposal_id, True)
@@ -164,7 +175,10 @@ def vote(request: Request, proposal_id: Id, body: schemas.VoteIn) -> schemas.Pro
 
 
 @router.post(
-    "/proposals/{proposal_id}/resolutions", response_model=schemas.ProposalOut, responses=ERRORS
+    "/proposals/{proposal_id}/resolutions",
+    response_model=schemas.ProposalOut,
+    responses=ERRORS,
+    dependencies=[SIGNED_IN],
 )
 def resolve(request: Request, proposal_id: Id, body: schemas.ResolveIn) -> schemas.ProposalOut:
     def work(session: Session, p: Principal) -> schemas.ProposalOut:
@@ -176,7 +190,10 @@ def resolve(request: Request, proposal_id: Id, body: schemas.ResolveIn) -> schem
 
 
 @router.post(
-    "/proposals/{proposal_id}/advance", response_model=schemas.ProposalOut, responses=ERRORS
+    "/proposals/{proposal_id}/advance",
+    response_model=schemas.ProposalOut,
+    responses=ERRORS,
+    dependencies=[SIGNED_IN],
 )
 def advance(request: Request, proposal_id: Id, body: schemas.StateIn) -> schemas.ProposalOut:
     def work(session: Session, p: Principal) -> schemas.ProposalOut:
@@ -188,7 +205,10 @@ def advance(request: Request, proposal_id: Id, body: schemas.StateIn) -> schemas
 
 
 @router.post(
-    "/proposals/{proposal_id}/withdraw", response_model=schemas.ProposalOut, responses=ERRORS
+    "/proposals/{proposal_id}/withdraw",
+    response_model=schemas.ProposalOut,
+    responses=ERRORS,
+    dependencies=[SIGNED_IN],
 )
 def withdraw(request: Request, proposal_id: Id, body: schemas.StateIn) -> schemas.ProposalOut:
     def work(session: Session, p: Principal) -> schemas.ProposalOut:

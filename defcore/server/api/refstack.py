@@ -31,13 +31,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from defcore.errors import Conflict, DefcoreError, NotFound, UploadError, UploadTooLarge
+from defcore.errors import Conflict, DefcoreError, NotFound, Unauthorized, UploadError
 from defcore.guidelines.refstack_list import InvalidTarget, listed_tests, truthy
 from defcore.server import schemas as s
 from defcore.server.access import Principal, can_change_result
 from defcore.server.api.common import ERRORS, ResultId, app_state
 from defcore.server.api.results import verification_out
-from defcore.server.ingest import MAX_BODY_BYTES, run_from_json
+from defcore.server.ingest import run_from_json
 from defcore.server.models import Result, ResultTests
 from defcore.server.service import (
     META_KEYS,
@@ -47,7 +47,7 @@ from defcore.server.service import (
     readable_result,
     result_meta,
     set_result_meta,
-    store_upload,
+    store_parsed,
 )
 from defcore.server.state import AppState
 
@@ -164,20 +164,25 @@ async def upload(
     x_signature: Annotated[str | None, Header(max_length=4096)] = None,
     x_public_key: Annotated[str | None, Header(max_length=20_000)] = None,
 ) -> UploadOut:
-    body = await _read_body(request)
+    # Refused before any work: a body declared over the limit (defcore.server.limits), then an
+    # unknown token, or no way at all to name the uploader (a short read transaction); only
+    # then is the body read, counted as it arrives, parsed outside any transaction and stored
+    # in a short one.
     state = _state(request)
+    await run_in_threadpool(_may_upload, request, bool(x_signature or x_public_key))
+    body = await request.body()
     content_type = request.headers.get("content-type", "")
+    parsed = await state.parser.parse(body, content_type)
 
     def work() -> UploadOut:
         for attempt in range(2):
             try:
-                with state.tx(request) as (session, p):
-                    stored = store_upload(
+                with state.tx(request, write=True) as (session, p):
+                    stored = store_parsed(
                         session,
                         p,
                         body,
-                        content_type,
-                        state.registry,
+                        parsed,
                         x_signature,
                         x_public_key,
                         anonymous_allowed=state.anonymous_uploads,
@@ -198,18 +203,14 @@ async def upload(
     return await run_in_threadpool(work)
 
 
-async def _read_body(request: Request) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise UploadTooLarge(f"body is {declared} bytes; the limit is {MAX_BODY_BYTES}")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise UploadTooLarge(f"body exceeds the limit of {MAX_BODY_BYTES} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+def _may_upload(request: Request, signed: bool) -> None:
+    state = _state(request)
+    with state.tx(request, write=False) as (_session, p):  # an unknown token: 401 here
+        if p.user is None and not signed and not state.anonymous_uploads:
+            raise Unauthorized(
+                "anonymous uploads are disabled on this server: send a token "
+                "('Authorization: Bearer <token>') or sign the upload with a registered key"
+            )
 
 
 def _date(name: str, value: str | None) -> datetime | None:

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request
 from defcore.errors import Forbidden
 from defcore.server import schemas
 from defcore.server.access import can_change_result
-from defcore.server.api.common import ERRORS, ResultId, app_state, signed_in
+from defcore.server.api.common import ERRORS, SIGNED_IN, ResultId, app_state, signed_in
 from defcore.server.models import Result, Verification
 from defcore.server.service import (
     product_version_for,
@@ -55,7 +55,12 @@ def _result_out(result: Result) -> schemas.ResultOut:
     )
 
 
-@router.patch("/results/{result_id}", response_model=schemas.ResultOut, responses=ERRORS)
+@router.patch(
+    "/results/{result_id}",
+    response_model=schemas.ResultOut,
+    responses=ERRORS,
+    dependencies=[SIGNED_IN],
+)
 def change_result(
     request: Request, result_id: ResultId, change: schemas.ResultPatch
 ) -> schemas.ResultOut:
@@ -91,6 +96,7 @@ def result_verdict(
     status_code=201,
     response_model=schemas.VerificationOut,
     responses=ERRORS,
+    dependencies=[SIGNED_IN],
 )
 def verify(
     request: Request, result_id: ResultId, body: schemas.VerifyIn

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from defcore.errors import Conflict, Forbidden, NotFound
 from defcore.server import schemas
-from defcore.server.api.common import ERRORS, Id, app_state, signed_in
+from defcore.server.api.common import ERRORS, SIGNED_IN, Id, app_state, signed_in
 from defcore.server.models import User, Vendor, VendorMember
 
 router = APIRouter(prefix="/v1", tags=["vendors"])
@@ -21,7 +21,13 @@ def list_vendors(request: Request) -> list[schemas.VendorOut]:
         return [schemas.VendorOut(id=v.id, name=v.name) for v in rows]
 
 
-@router.post("/vendors", status_code=201, response_model=schemas.VendorOut, responses=ERRORS)
+@router.post(
+    "/vendors",
+    status_code=201,
+    response_model=schemas.VendorOut,
+    responses=ERRORS,
+    dependencies=[SIGNED_IN],
+)
 def create_vendor(request: Request, body: schemas.VendorIn) -> schemas.VendorOut:
     with app_state(request).tx(request) as (session, p):
         if not signed_in(p).admin:
@@ -60,6 +66,7 @@ def list_members(request: Request, vendor_id: Id) -> list[schemas.MemberOut]:
     status_code=201,
     response_model=schemas.MemberOut,
     responses=ERRORS,
+    dependencies=[SIGNED_IN],
 )
 def add_member(request: Request, vendor_id: Id, body: schemas.MemberIn) -> schemas.MemberOut:
     with app_state(request).tx(request) as (session, p):

@@ -1,0 +1,211 @@
+"""The server stays available: a database that goes away answers 503 with Retry-After (never
+a 500) on the same keep-alive connection, and answers again when it is back; a health request
+is answered within a second while a maximum-size upload streams in (a real `defcore serve`
+process); large uploads at once never find the database locked."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+from server_support import (
+    Live,
+    PostgresServer,
+    ServerThread,
+    free_port,
+    postgres_bindir,
+    storage_tests,
+)
+
+from defcore.server.app import create_app
+from defcore.server.db import make_engine, migrate, session_factory, transaction
+from defcore.server.ingest import MAX_BODY_BYTES
+from defcore.server.service import create_account
+
+
+def _admin_token(url: str) -> str:
+    engine = make_engine(url)
+    migrate(engine)
+    with transaction(session_factory(engine)) as session:
+        _user, token = create_account(session, "admin", True)
+    engine.dispose()
+    return token
+
+
+def _assert_unavailable(client: httpx.Client, token: str) -> None:
+    for method, path in [
+        ("GET", "/v1/health"),
+        ("GET", "/v1/results"),
+        ("GET", "/v1/me"),
+        ("POST", "/v1/vendors"),
+    ]:
+        r = client.request(
+            method, path, headers={"Authorization": f"Bearer {token}"}, json={"name": "v"}
+        )
+        assert r.status_code == 503, (path, r.status_code, r.text)
+        assert r.headers["retry-after"].isdigit()
+        assert r.headers["content-type"] == "application/json"
+        assert "database" in r.json()["detail"]
+    page = client.get("/marketplace")
+    assert page.status_code == 503 and page.headers["retry-after"].isdigit()
+    assert page.headers["content-type"].startswith("text/html")
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[PostgresServer]:
+    server = PostgresServer(postgres_bindir())
+    server.start()
+    yield server
+    server.remove()
+
+
+def test_postgres_outage_is_503_until_it_returns(own_postgres: PostgresServer) -> None:
+    url = own_postgres.admin_url
+    token = _admin_token(url)
+    app = create_app(url)
+    with ServerThread(app) as server, httpx.Client(base_url=server.url, timeout=30) as client:
+        assert client.get("/v1/health").status_code == 200
+        own_postgres.stop()
+        _assert_unavailable(client, token)
+        own_postgres.start()
+        # the same keep-alive connection, and the pool's stale connections, recover
+        r = client.get("/v1/me", headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200, r.text
+    app.state.defcore.engine.dispose()
+
+
+def test_sqlite_file_gone_is_503_until_it_returns(tmp_path: Path) -> None:
+    path = tmp_path / "store.sqlite3"
+    url = f"sqlite:///{path}"
+    token = _admin_token(url)
+    app = create_app(url)
+    with ServerThread(app) as server, httpx.Client(base_url=server.url, timeout=30) as client:
+        assert client.get("/v1/health").status_code == 200
+        # As root no file mode keeps SQLite out: put a directory where the file was.
+        app.state.defcore.engine.dispose()
+        path.rename(tmp_path / "away.sqlite3")
+        path.mkdir()
+        _assert_unavailable(client, token)
+        path.rmdir()
+        (tmp_path / "away.sqlite3").rename(path)
+        r = client.get("/v1/me", headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200, r.text
+    app.state.defcore.engine.dispose()
+
+
+def _big_upload(target_bytes: int, salt: str) -> bytes:
+    """A RefStack upload of about `target_bytes`: the 58 Storage tests and many plugin tests."""
+    results = [{"name": name} for name, _ in storage_tests()]
+    pad = "x" * max(10, target_bytes // 45_000 - 60)  # about 45,000 tests: under MAX_TESTS
+    size = len(json.dumps({"cpid": salt, "results": results}))
+    i = 0
+    while size < target_bytes - 500:
+        item = {"name": f"plugin.tests.test_load.LoadTest.test_{i}_{pad}"}
+        results.append(item)
+        size += len(json.dumps(item)) + 2
+        i += 1
+    body = json.dumps({"cpid": salt, "duration_seconds": 1, "results": results}).encode()
+    assert len(body) <= target_bytes
+    return body
+
+
+def _serve(database_url: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {**os.environ, "DEFCORE_DATABASE_URL": database_url}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "defcore", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{url}/v1/health").status_code == 200:
+                return proc, url
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"defcore serve did not start: {proc.stderr.read()!r}")  # type: ignore[union-attr]
+        time.sleep(0.1)
+
+
+def test_health_answers_within_a_second_during_a_maximum_upload(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    token = _admin_token(url)
+    body = _big_upload(MAX_BODY_BYTES, uuid.uuid4().hex)
+    proc, base = _serve(url)
+    try:
+        # the database URL came from the environment: it is on no command line
+        cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes()
+        assert str(tmp_path).encode() not in cmdline
+        answer: dict[str, httpx.Response] = {}
+
+        def slow_chunks() -> Iterator[bytes]:
+            step = len(body) // 40
+            for start in range(0, len(body), step):
+                yield body[start : start + step]
+                time.sleep(0.05)  # ~2 s of streaming
+
+        def upload() -> None:
+            answer["upload"] = httpx.post(
+                f"{base}/v1/results",
+                content=slow_chunks(),
+                headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+                timeout=120,
+            )
+
+        uploader = threading.Thread(target=upload)
+        uploader.start()
+        latencies = []
+        began = time.monotonic()
+        with httpx.Client(base_url=base, timeout=10) as client:
+            while uploader.is_alive():
+                started = time.monotonic()
+                assert client.get("/v1/health").status_code == 200
+                latencies.append(time.monotonic() - started)
+                if latencies[-1] > 0.5:
+                    print(f"health took {latencies[-1]:.2f} s at {started - began:.1f} s")
+                time.sleep(0.05)
+        uploader.join()
+        assert answer["upload"].status_code == 201, answer["upload"].text[:300]
+        print(f"{len(latencies)} health requests, slowest {max(latencies) * 1000:.0f} ms")
+        assert len(latencies) >= 10
+        assert max(latencies) < 1.0
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_large_uploads_at_once_never_find_the_database_locked(live: Live) -> None:
+    user = live.user()
+    bodies = [_big_upload(8 * 1024 * 1024, uuid.uuid4().hex) for _ in range(3)]
+    readers_done = threading.Event()
+
+    def read_loop() -> list[int]:
+        statuses = []
+        with live.client() as client:
+            while not readers_done.is_set():
+                statuses.append(client.get("/usage/deployed").status_code)
+        return statuses
+
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        readers = [pool.submit(read_loop) for _ in range(2)]
+        uploads = [pool.submit(live.upload, body, user.token) for body in bodies]
+        statuses = [u.result().status_code for u in uploads]
+        readers_done.set()
+        read_statuses = [s for r in readers for s in r.result()]
+    assert statuses == [201, 201, 201], statuses
+    assert read_statuses and all(s < 500 for s in read_statuses), set(read_statuses)
