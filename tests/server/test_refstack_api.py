@@ -219,7 +219,7 @@ def test_schema_delete_and_metadata(live: Live) -> None:
     assert detail["verification_status"] == 1
     assert detail["product_version"]["id"] == version_id
     r = live.call("DELETE", f"/v1/results/{result_id}", vendor_admin.token)
-    assert r.status_code == 403 and "verified" in r.json()["detail"]
+    assert r.status_code == 409 and "verified" in r.json()["detail"]  # the lock (lifecycle)
     assert live.call("DELETE", f"{meta}/shared", vendor_admin.token).status_code == 403
 
     # an unverified result: only its owner deletes it, with its tests
