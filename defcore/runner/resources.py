@@ -6,10 +6,10 @@ Each creation is recorded in the run directory's `created.json` as it happens, s
 killed half-way still says what it left behind.
 
 Decisions, in the order they are taken:
-- Image: `--image FILE` is uploaded (a bootable image for a real hypervisor); otherwise an
-  active image visible to everyone (public, or community) is used, the smallest first; otherwise
-  a 1 MiB raw image is created (enough for a cloud whose hypervisor boots anything; the run
-  warns that a real hypervisor would not boot it).
+- Images, two distinct ones (image_ref and image_ref_alt): `--image FILE` is uploaded twice (a
+  bootable image for a real hypervisor); otherwise the two smallest active images visible to
+  everyone (public, or community); what is missing is made as 1 MiB raw images (enough for a
+  cloud whose hypervisor boots anything; the run warns that a real hypervisor would not).
 - Flavors: the two smallest public flavors with a root disk; otherwise, as an admin,
   `defcore-tiny` (1 vCPU, 128 MB, 1 GB) and `defcore-small` (1 vCPU, 192 MB, 1 GB) are created.
   One vCPU each, because a required test counts the guest's processors against the flavor.
@@ -91,8 +91,9 @@ def prepare(
     record = _Recorder(run_dir / CREATED_FILE, found.created)
     if "image" in services and "compute.image_ref" not in given:
         try:
-            found.image_ref = _image(conn, is_admin, image_file, record, found.notes)
-            found.image_ref_alt = found.image_ref
+            found.image_ref, found.image_ref_alt = _images(
+                conn, is_admin, image_file, record, found.notes
+            )
             found.image_format_enforcement = _format_enforced(conn)
         except RunnerError:
             raise
@@ -150,44 +151,53 @@ class _Recorder:
         tmp.replace(self.path)
 
 
-def _image(
+def _images(
     conn: Any, is_admin: bool, image_file: Path | None, record: _Recorder, notes: list[str]
-) -> str:
+) -> tuple[str, str]:
+    """Two distinct images: Tempest's filter-by-image tests skip when image_ref_alt is
+    image_ref ("Need distinct images")."""
     visibility = "public" if is_admin else "community"
     if image_file is not None:
         if not image_file.is_file():
             raise RunnerError(f"--image {image_file}: no such file")
+        ids = []
+        for suffix in ("", "-alt"):
+            image = conn.image.create_image(
+                name=f"defcore-{image_file.stem}{suffix}",
+                filename=str(image_file),
+                disk_format=_disk_format(image_file),
+                container_format="bare",
+                visibility=visibility,
+                wait=True,
+            )
+            record(Created("image", str(image.id), str(image.name)))
+            ids.append(str(image.id))
+        return ids[0], ids[1]
+    usable = sorted(
+        (
+            i
+            for i in conn.image.images(status="active")
+            if i.visibility in ("public", "community") and not (i.name or "").startswith("tempest-")
+        ),
+        key=lambda i: (i.size or 0, i.name or ""),
+    )
+    ids = [str(i.id) for i in usable[:2]]
+    for name in ("defcore-raw-1m", "defcore-raw-1m-alt")[len(ids) :]:
         image = conn.image.create_image(
-            name=f"defcore-{image_file.stem}",
-            filename=str(image_file),
-            disk_format=_disk_format(image_file),
+            name=name,
+            data=b"\0" * RAW_IMAGE_BYTES,
+            disk_format="raw",
             container_format="bare",
             visibility=visibility,
             wait=True,
         )
-        record(Created("image", image.id, image.name))
-        return str(image.id)
-    usable = [
-        i
-        for i in conn.image.images(status="active")
-        if i.visibility in ("public", "community") and not (i.name or "").startswith("tempest-")
-    ]
-    if usable:
-        return str(min(usable, key=lambda i: (i.size or 0, i.name or "")).id)
-    image = conn.image.create_image(
-        name="defcore-raw-1m",
-        data=b"\0" * RAW_IMAGE_BYTES,
-        disk_format="raw",
-        container_format="bare",
-        visibility=visibility,
-        wait=True,
-    )
-    record(Created("image", image.id, image.name))
-    notes.append(
-        "no image on the cloud: created defcore-raw-1m (1 MiB of zeros); a real hypervisor "
-        "cannot boot it: give a bootable image with --image FILE"
-    )
-    return str(image.id)
+        record(Created("image", str(image.id), name))
+        ids.append(str(image.id))
+        notes.append(
+            f"created {name} (1 MiB of zeros): a real hypervisor cannot boot it; "
+            "give a bootable image with --image FILE"
+        )
+    return ids[0], ids[1]
 
 
 def _disk_format(path: Path) -> str:
