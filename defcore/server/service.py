@@ -418,8 +418,8 @@ def delete_result(session: Session, p: Principal, result: Result) -> None:
     if not can_change_result(p, result):
         raise Forbidden(f"result {result.id} belongs to another account or vendor")
     if result.verifications:
-        # RefStack's answer (403); the lock in defcore.server.certification refuses it anyway
-        raise Forbidden(
+        # 409, as every refusal of the lock (defcore.server.certification); RefStack says 403
+        raise Conflict(
             f"result {result.id} has been verified: it cannot be deleted (its verification "
             "and any withdrawal stay on record)"
         )

@@ -72,7 +72,7 @@ def test_a_verified_result_is_locked_to_its_version(live: Live) -> None:
         assert r.status_code == 409, r.text
         assert words in r.json()["detail"] and "withdraw" in r.json()["detail"]
     r = live.call("DELETE", f"/v1/results/{result_id}", vendor_admin.token)
-    assert r.status_code == 403 and "cannot be deleted" in r.json()["detail"]  # as RefStack
+    assert r.status_code == 409 and "cannot be deleted" in r.json()["detail"]
     r = live.call("GET", f"/v1/results/{result_id}", vendor_admin.token).json()
     assert (r["product_version_id"], r["public"]) == (version_id, True)
     # whatever code path tries, the store refuses: deleting the result, its version or product
