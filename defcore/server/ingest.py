@@ -105,7 +105,8 @@ def _validate(run: RunResults) -> None:
                 f"unknown test name {result.name[:200]!r}: not a dotted Tempest test id"
             )
         if result.uuid is not None and not _UUID.match(result.uuid):
-            raise UploadRejected(f"test {result.name}: uuid {result.uuid[:80]!r} is not a UUID")
+            # The value is not echoed: errors never repeat what a client sent.
+            raise UploadRejected(f"test {result.name}: its uuid is not a UUID")
     if run.cpid is not None:
         if len(run.cpid) > 200:
             raise UploadRejected("cpid is longer than 200 characters")

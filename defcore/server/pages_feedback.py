@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from defcore.scoring.deployed import DEFAULT_MIN_PRODUCTS, DEFAULT_THRESHOLD
+from defcore.server.api.common import Id
 from defcore.server.api.proposals import proposal_out, proposal_summaries
 from defcore.server.deployed import deployed_report
 from defcore.server.feedback import readable_proposal
@@ -40,7 +41,7 @@ def proposals_page(
 
 
 @router.get("/proposals/{proposal_id}")
-def proposal_page(request: Request, proposal_id: int) -> Response:
+def proposal_page(request: Request, proposal_id: Id) -> Response:
     with _state(request).tx(request) as (session, p):
         proposal = proposal_out(session, readable_proposal(session, p, proposal_id))
         return page("proposal.html", p, proposal=proposal)
