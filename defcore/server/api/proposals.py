@@ -8,6 +8,7 @@ took the same place in the trail.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -159,6 +160,21 @@ def get_proposal(request: Request, proposal_id: Id) -> schemas.ProposalOut:
         return proposal_out(session, feedback.readable_proposal(session, p, proposal_id))
 
 
+def _act(
+    request: Request,
+    proposal_id: Id,
+    action: Callable[[Session, Principal, Proposal], object],
+) -> schemas.ProposalOut:
+    """One signed-in action on a proposal the caller may read, retried on a write conflict."""
+
+    def work(session: Session, p: Principal) -> schemas.ProposalOut:
+        proposal = feedback.readable_proposal(session, signed_in(p), proposal_id, True)
+        action(session, p, proposal)
+        return proposal_out(session, proposal)
+
+    return retrying(request, work)
+
+
 @router.post(
     "/proposals/{proposal_id}/votes",
     response_model=schemas.ProposalOut,
@@ -166,12 +182,11 @@ def get_proposal(request: Request, proposal_id: Id) -> schemas.ProposalOut:
     dependencies=[SIGNED_IN],
 )
 def vote(request: Request, proposal_id: Id, body: schemas.VoteIn) -> schemas.ProposalOut:
-    def work(session: Session, p: Principal) -> schemas.ProposalOut:
-        proposal = feedback.readable_proposal(session, signed_in(p), proposal_id, True)
-        feedback.vote(session, p, proposal, body.vote, body.comment)
-        return proposal_out(session, proposal)
-
-    return retrying(request, work)
+    return _act(
+        request,
+        proposal_id,
+        lambda session, p, proposal: feedback.vote(session, p, proposal, body.vote, body.comment),
+    )
 
 
 @router.post(
@@ -181,12 +196,13 @@ def vote(request: Request, proposal_id: Id, body: schemas.VoteIn) -> schemas.Pro
     dependencies=[SIGNED_IN],
 )
 def resolve(request: Request, proposal_id: Id, body: schemas.ResolveIn) -> schemas.ProposalOut:
-    def work(session: Session, p: Principal) -> schemas.ProposalOut:
-        proposal = feedback.readable_proposal(session, signed_in(p), proposal_id, True)
-        feedback.resolve(session, p, proposal, body.vote_seq, body.comment)
-        return proposal_out(session, proposal)
-
-    return retrying(request, work)
+    return _act(
+        request,
+        proposal_id,
+        lambda session, p, proposal: feedback.resolve(
+            session, p, proposal, body.vote_seq, body.comment
+        ),
+    )
 
 
 @router.post(
@@ -196,12 +212,11 @@ def resolve(request: Request, proposal_id: Id, body: schemas.ResolveIn) -> schem
     dependencies=[SIGNED_IN],
 )
 def advance(request: Request, proposal_id: Id, body: schemas.StateIn) -> schemas.ProposalOut:
-    def work(session: Session, p: Principal) -> schemas.ProposalOut:
-        proposal = feedback.readable_proposal(session, signed_in(p), proposal_id, True)
-        feedback.advance(session, p, proposal, body.comment)
-        return proposal_out(session, proposal)
-
-    return retrying(request, work)
+    return _act(
+        request,
+        proposal_id,
+        lambda session, p, proposal: feedback.advance(session, p, proposal, body.comment),
+    )
 
 
 @router.post(
@@ -211,9 +226,8 @@ def advance(request: Request, proposal_id: Id, body: schemas.StateIn) -> schemas
     dependencies=[SIGNED_IN],
 )
 def withdraw(request: Request, proposal_id: Id, body: schemas.StateIn) -> schemas.ProposalOut:
-    def work(session: Session, p: Principal) -> schemas.ProposalOut:
-        proposal = feedback.readable_proposal(session, signed_in(p), proposal_id, True)
-        feedback.withdraw(session, p, proposal, body.comment)
-        return proposal_out(session, proposal)
-
-    return retrying(request, work)
+    return _act(
+        request,
+        proposal_id,
+        lambda session, p, proposal: feedback.withdraw(session, p, proposal, body.comment),
+    )
