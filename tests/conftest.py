@@ -22,6 +22,9 @@ from defcore import lab
 from defcore.errors import LabError
 from defcore.lab.lab import LabState
 
+# The add-on services the shared Platform lab runs too (`lab up --platform --with NAME`).
+PLATFORM_LAB_ADDONS = ("heat",)
+
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     # A CI job's time limit or `timeout` ends the run with SIGTERM, which skips fixture
@@ -37,10 +40,14 @@ def lab_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabFactory
     started: list[Path] = []
 
     def make(
-        name: str, nodes: int = 1, without: tuple[str, ...] = (), platform: bool = False
+        name: str,
+        nodes: int = 1,
+        without: tuple[str, ...] = (),
+        platform: bool = False,
+        addons: tuple[str, ...] = (),
     ) -> LabState:
         try:
-            lab.check_extra(platform)
+            lab.check_extra(platform, frozenset(addons))
         except LabError as exc:
             if os.environ.get("CI"):
                 raise
@@ -52,6 +59,7 @@ def lab_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabFactory
             port_offset=next_port_offset(),
             without=frozenset(without),
             platform=platform,
+            addons=frozenset(addons),
         )
         started.append(directory)
         return lab.up(config)
@@ -69,9 +77,10 @@ def lab_cloud(lab_factory: LabFactory) -> LabState:
 
 @pytest.fixture(scope="session")
 def platform_lab(lab_factory: LabFactory) -> LabState:
-    """The shared Platform lab (one storage node). Tests must leave it as they found it:
-    whatever they create, they delete; a service they stop, they start again."""
-    return lab_factory("platform", nodes=1, platform=True)
+    """The shared Platform lab (one storage node), with the add-on services, so that the
+    add-ons' suites pay for no lab of their own. Tests must leave it as they found it: whatever
+    they create, they delete; a service they stop, they start again."""
+    return lab_factory("platform", nodes=1, platform=True, addons=PLATFORM_LAB_ADDONS)
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from defcore import lab
 from defcore.lab.config import LAB_CLOUD
-from defcore.lab.plan import without_choices
+from defcore.lab.plan import addon_services, without_choices
 
 dir_option = click.option(
     "--dir",
@@ -47,6 +47,13 @@ def lab_group() -> None:
     "cloud (repeatable).",
 )
 @click.option(
+    "--with",
+    "addons",
+    multiple=True,
+    type=click.Choice(addon_services()),
+    help="Run this add-on service too, on the Platform lab (repeatable).",
+)
+@click.option(
     "--port-offset", default=0, show_default=True, help="Add this to every port (two labs)."
 )
 def up(
@@ -54,6 +61,7 @@ def up(
     nodes: int,
     platform: bool,
     without: tuple[str, ...],
+    addons: tuple[str, ...],
     port_offset: int,
 ) -> None:
     """Start a fresh lab cloud and wait until every service is healthy."""
@@ -63,6 +71,7 @@ def up(
         port_offset=port_offset,
         without=frozenset(without),
         platform=platform,
+        addons=frozenset(addons),
     )
     console = Console(stderr=True)
     with console.status("starting the lab") as status:
@@ -71,6 +80,7 @@ def up(
     click.echo(
         f"{kind} up in {state.seconds_to_healthy:.1f} s, {nodes} storage nodes"
         + (f", without {', '.join(sorted(without))}" if without else "")
+        + (f", with {', '.join(sorted(addons))}" if addons else "")
     )
     for service_type, url in sorted(state.endpoints.items()):
         click.echo(f"  {service_type}: {url}")

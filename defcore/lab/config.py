@@ -33,8 +33,9 @@ def service_password(user: str) -> str:
 class LabConfig:
     """One lab: the Storage lab (Keystone, Swift), or with `platform` the compute services too.
 
-    `without` names Swift proxy middleware or platform services to leave out; which names are
-    valid is checked against the services when the lab is planned (`defcore.lab.plan`).
+    `without` names Swift proxy middleware or platform services to leave out, `addons` the
+    add-on services (Heat, Designate) to run too; which names are valid is checked against the
+    services when the lab is planned (`defcore.lab.plan`).
     """
 
     directory: Path
@@ -42,6 +43,7 @@ class LabConfig:
     port_offset: int = 0
     without: frozenset[str] = field(default_factory=frozenset)
     platform: bool = False
+    addons: frozenset[str] = field(default_factory=frozenset)
     user: str = field(default_factory=getpass.getuser)
 
     def __post_init__(self) -> None:

@@ -25,6 +25,8 @@ from defcore.lab.startup import Startup
 
 REQUIRED_MODULES = ("keystone", "swift", "keystonemiddleware", "gunicorn", "keystoneauth1")
 PLATFORM_MODULES = ("nova", "glance", "neutron", "cinder", "placement", "pymysql")
+# What each add-on service imports (the lab-addons extra installs them).
+ADDON_MODULES = {"heat": ("heat",)}
 
 Progress = Callable[[str], None]
 
@@ -84,6 +86,8 @@ class LabState:
     platform: bool = False
     services: list[ServiceRecord] = field(default_factory=list)
     seconds_to_healthy: float | None = None
+    # Add-on services asked for with `--with` (Heat, Designate).
+    addons: list[str] = field(default_factory=list)
 
     def save(self) -> None:
         path = Path(self.directory) / "lab.json"
@@ -130,12 +134,14 @@ class ServiceHealth:
         return self.state == "healthy"
 
 
-def check_extra(platform: bool = False) -> None:
+def check_extra(platform: bool = False, addons: frozenset[str] = frozenset()) -> None:
     modules = REQUIRED_MODULES + (PLATFORM_MODULES if platform else ())
+    modules += tuple(m for name in sorted(addons) for m in ADDON_MODULES.get(name, ()))
     missing = [m for m in modules if importlib.util.find_spec(m) is None]
     if missing:
-        extra = "lab,platform" if platform else "lab"
+        extra = ("lab,platform" if platform else "lab") + (",lab-addons" if addons else "")
         constraints = " -c constraints/platform.txt" if platform else ""
+        constraints += " -c constraints/lab-addons.txt" if addons else ""
         raise LabError(
             f"the lab needs {', '.join(missing)}: install the {extra} extra "
             f"(pip install -e '.[{extra}]' -c constraints/lab.txt{constraints})"
@@ -146,7 +152,7 @@ def up(config: LabConfig, progress: Progress = lambda _: None) -> LabState:
     """Start a fresh lab cloud in config.directory and return its state once all is healthy."""
     began = time.monotonic()
     lab_plan = plan(config)
-    check_extra(config.platform)
+    check_extra(config.platform, config.addons)
     config.directory.mkdir(parents=True, exist_ok=True)
     previous = LabState.load(config.directory)
     if previous and previous.running():
@@ -178,6 +184,7 @@ def up(config: LabConfig, progress: Progress = lambda _: None) -> LabState:
         clouds_file=str(config.clouds_file),
         accounts_file=str(config.accounts_file),
         platform=config.platform,
+        addons=sorted(config.addons),
     )
 
     def started(spec: ServiceSpec, pid: int) -> None:
@@ -225,6 +232,13 @@ def running(
             raise LabError(
                 f"a {running_kind} lab is running in {config.directory}; stop it first: "
                 f"defcore lab down --dir {config.directory}"
+            )
+        if set(state.addons) != config.addons:
+            running_addons = ", ".join(state.addons) or "none"
+            wanted = ", ".join(sorted(config.addons)) or "none"
+            raise LabError(
+                f"the lab running in {config.directory} has add-ons {running_addons}, not "
+                f"{wanted}; stop it first: defcore lab down --dir {config.directory}"
             )
         yield RunningLab(state, started_here=False)
         return

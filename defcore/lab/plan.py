@@ -11,6 +11,7 @@ from defcore.lab.services import (
     cinder,
     epmd,
     glance,
+    heat,
     keystone,
     mariadb,
     neutron,
@@ -32,12 +33,18 @@ SERVICES: tuple[LabService, ...] = (
     nova.SERVICE,
     neutron.SERVICE,
     cinder.SERVICE,
+    heat.SERVICE,
 )
 
 
 def platform_services() -> tuple[str, ...]:
     """The services `--without` may leave out of a Platform lab."""
-    return tuple(s.name for s in SERVICES if s.platform_only)
+    return tuple(s.name for s in SERVICES if s.platform_only and not s.addon)
+
+
+def addon_services() -> tuple[str, ...]:
+    """The add-on services `--with` may add to a Platform lab."""
+    return tuple(s.name for s in SERVICES if s.addon)
 
 
 def without_choices() -> tuple[str, ...]:
@@ -55,10 +62,18 @@ def plan(config: LabConfig) -> LabPlan:
             raise LabError(
                 f"--without {name}: not a lab middleware or platform service (one of: {known})"
             )
+    for name in sorted(config.addons):
+        if name not in addon_services():
+            known = ", ".join(addon_services()) or "none"
+            raise LabError(f"--with {name}: not an add-on service (one of: {known})")
+        if not config.platform:
+            raise LabError(f"--with {name}: the Storage lab has no add-ons (add --platform)")
     chosen = [
         s
         for s in SERVICES
-        if (config.platform or not s.platform_only) and s.name not in config.without
+        if (config.platform or not s.platform_only)
+        and s.name not in config.without
+        and (not s.addon or s.name in config.addons)
     ]
     names = {s.name for s in chosen}
     for service in chosen:

@@ -81,6 +81,9 @@ class _Identity:
     def grant(self, project_id: str, user_id: str, role_id: str) -> None:
         self._call("PUT", f"/projects/{project_id}/users/{user_id}/roles/{role_id}")
 
+    def grant_on_domain(self, domain_id: str, user_id: str, role_id: str) -> None:
+        self._call("PUT", f"/domains/{domain_id}/users/{user_id}/roles/{role_id}")
+
     def user_in_project(
         self, name: str, project_name: str, password: str, roles: list[str]
     ) -> None:
@@ -99,6 +102,26 @@ class _Identity:
         )
         for role in roles:
             self.grant(project, user, self.ensure_role(role))
+
+
+def ensure_roles(auth_url: str, names: tuple[str, ...]) -> None:
+    """Roles a service expects to exist (Heat's heat_stack_user), made if missing."""
+    identity = _Identity(auth_url)
+    for name in names:
+        identity.ensure_role(name)
+
+
+def domain_with_admin(auth_url: str, domain: str, username: str, password: str) -> None:
+    """A domain and a user of its own holding `admin` on it: a service's domain admin (Heat's
+    stack domain admin, who makes the users and projects of stacks)."""
+    identity = _Identity(auth_url)
+    domain_id = identity.find("domains", domain) or identity.create(
+        "domains", "domain", {"name": domain, "description": f"defcore lab: {username}'s domain"}
+    )
+    user_id = identity.create(
+        "users", "user", {"name": username, "password": password, "domain_id": domain_id}
+    )
+    identity.grant_on_domain(domain_id, user_id, identity.ensure_role("admin"))
 
 
 MEMBER = ("member",)

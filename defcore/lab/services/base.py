@@ -118,6 +118,8 @@ class LabService:
     starts_after: tuple[str, ...] = ()
     # False for the Storage lab's own services (Keystone, Swift), which every lab runs.
     platform_only: bool = True
+    # An add-on (Heat, Designate): in a Platform lab only when asked for (`lab up --with NAME`).
+    addon: bool = False
     prepare: Callable[[LabPlan], Sequence[Step]] = _no_steps
     service_user: Callable[[LabPlan], ServiceUser | None] = _no_user
     catalog: Callable[[LabPlan], Mapping[str, str]] = _no_catalog
