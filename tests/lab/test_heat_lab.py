@@ -25,16 +25,16 @@ TEMPLATE = {
 }
 
 
-def test_heat_processes_are_healthy(platform_lab: LabState) -> None:
-    report = {h.name: h for h in lab.status(Path(platform_lab.directory))}
+def test_heat_processes_are_healthy(heat_lab: LabState) -> None:
+    report = {h.name: h for h in lab.status(Path(heat_lab.directory))}
     assert set(report) >= HEAT_PROCESSES
     assert [name for name in HEAT_PROCESSES if not report[name].healthy] == []
-    assert report["heat-api"].url == f"{heat.url(_config(platform_lab))}/healthcheck"
-    assert "heat" in platform_lab.addons
+    assert report["heat-api"].url == f"{heat.url(_config(heat_lab))}/healthcheck"
+    assert "heat" in heat_lab.addons
 
 
-def test_the_catalog_and_the_stack_domain(platform_lab: LabState) -> None:
-    conn = connect(platform_lab, cloud="defcore-lab")
+def test_the_catalog_and_the_stack_domain(heat_lab: LabState) -> None:
+    conn = connect(heat_lab, cloud="defcore-lab")
     types = {s.type: s.name for s in conn.identity.services()}
     assert types["orchestration"] == "heat" and types["cloudformation"] == "heat"
     domain = conn.identity.find_domain(heat.STACK_DOMAIN)
@@ -47,8 +47,8 @@ def test_the_catalog_and_the_stack_domain(platform_lab: LabState) -> None:
     assert set(heat.ROLES) <= roles
 
 
-def test_a_member_makes_and_deletes_a_stack(platform_lab: LabState) -> None:
-    conn = connect(platform_lab)  # a plain member
+def test_a_member_makes_and_deletes_a_stack(heat_lab: LabState) -> None:
+    conn = connect(heat_lab)  # a plain member
     name = f"defcore-{uuid.uuid4().hex[:8]}"
     stack = conn.orchestration.create_stack(name=name, template=TEMPLATE)
     try:
@@ -67,9 +67,9 @@ def _types(conn: object) -> set[str]:
     return set(response.json()["resource_types"])
 
 
-def test_a_hidden_resource_type_is_gone_until_restored(platform_lab: LabState) -> None:
-    conn = connect(platform_lab)
-    directory = Path(platform_lab.directory)
+def test_a_hidden_resource_type_is_gone_until_restored(heat_lab: LabState) -> None:
+    conn = connect(heat_lab)
+    directory = Path(heat_lab.directory)
     assert "OS::Heat::RandomString" in _types(conn)
     heat.hide_resource_types(directory, ["OS::Heat::RandomString"])
     try:
@@ -82,7 +82,7 @@ def test_a_hidden_resource_type_is_gone_until_restored(platform_lab: LabState) -
     assert "OS::Heat::RandomString" in _types(conn)
 
 
-def test_heat_is_refused_outside_a_platform_lab(tmp_path: Path) -> None:
+def test_heat_is_refused_outside_a_heat_lab(tmp_path: Path) -> None:
     with pytest.raises(LabError, match=r"^--with heat: the Storage lab has no add-ons"):
         lab.plan(lab.LabConfig(directory=tmp_path, addons=frozenset({"heat"})))
     with pytest.raises(LabError, match=r"^--with nova: not an add-on service"):
