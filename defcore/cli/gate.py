@@ -14,6 +14,11 @@ from defcore.gate.gate import Step, run_gate
 @click.option("--base", "base", required=True, help="The guideline the change replaces.")
 @click.option("--change", "change", required=True, help="The changed guideline (a file).")
 @click.option("--nodes", default=3, show_default=True, help="Storage nodes of the gate's lab.")
+@click.option(
+    "--lab-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Use the lab running in this directory (left running), else start one there.",
+)
 @click.option("--port-offset", default=0, show_default=True, help="Add this to the lab's ports.")
 @click.option(
     "--fault-node", type=int, help="Stop this storage node during the run: a degraded cloud."
@@ -31,6 +36,7 @@ def gate(
     base: str,
     change: str,
     nodes: int,
+    lab_dir: Path | None,
     port_offset: int,
     fault_node: int | None,
     fault_after: float,
@@ -38,7 +44,8 @@ def gate(
     junit: Path | None,
 ) -> None:
     """Check, lint, find every changed test in Tempest, then run the changed capabilities on a
-    multi-node lab; stop at the first failure and exit 1."""
+    multi-node lab (the Platform lab when they need compute, network, volume or image); stop at
+    the first failure and exit 1."""
     console = make_console()
 
     def log(step: Step) -> None:
@@ -52,6 +59,8 @@ def gate(
         change,
         console,
         nodes=nodes,
+        lab_dir=lab_dir,
+        reuse_lab=lab_dir is not None,
         port_offset=port_offset,
         fault_node=fault_node,
         fault_after=fault_after,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -78,3 +79,51 @@ def a_new_test_in_object_create() -> Guideline:
     changed = replace(cap, tests=(*cap.tests, ETAG_TEST))
     guideline.capabilities = {**guideline.capabilities, cap.name: changed}
     return guideline
+
+
+FLAVORS_LIST = "compute-flavors-list"
+FLAVORS_DETAIL = (
+    "tempest.api.compute.flavors.test_flavors.FlavorsV2TestJSON.test_list_flavors_with_detail"
+)
+# Needs two compute hosts and live migration, which the Platform lab has not: Tempest skips it.
+LIVE_MIGRATION = Test(
+    "tempest.api.compute.admin.test_live_migration.LiveMigrationTest.test_live_block_migration",
+    "id-1dce86b8-eb04-4c03-a9d8-9c1dc3ee0c7b",
+)
+
+
+def _change_flavors_list(
+    change: Callable[[Test], Test | None], extra: tuple[Test, ...] = ()
+) -> Guideline:
+    guideline = load("2020.06")
+    cap = guideline.capabilities[FLAVORS_LIST]
+    tests = tuple(t for t in (change(t) for t in cap.tests) if t is not None)
+    changed = replace(cap, tests=(*tests, *extra))
+    guideline.capabilities = {**guideline.capabilities, cap.name: changed}
+    return guideline
+
+
+def flag_a_flavors_test() -> Guideline:
+    """A compute capability changed: its detail test flagged, the other still required."""
+    flag = Flag("[D402] Lists flavors other tests create meanwhile.", date="2026-11-24")
+    return _change_flavors_list(lambda t: replace(t, flag=flag) if t.name == FLAVORS_DETAIL else t)
+
+
+def rename_a_flavors_test() -> Guideline:
+    """A compute test renamed (and given a new id) to one Tempest does not have."""
+    return _change_flavors_list(
+        lambda t: (
+            replace(
+                t,
+                name=FLAVORS_DETAIL.replace("with_detail", "with_details"),
+                idempotent_id="id-00000000-0000-4000-8000-0000000000fd",
+            )
+            if t.name == FLAVORS_DETAIL
+            else t
+        )
+    )
+
+
+def require_live_migration() -> Guideline:
+    """A test the lab cannot pass added to a required compute capability."""
+    return _change_flavors_list(lambda t: t, extra=(LIVE_MIGRATION,))
