@@ -130,6 +130,12 @@ class RunResults:
         self.class_skips.update(other.class_skips)
 
 
+# An exception line with an empty message: `SomeError: {}`, `SomeError: ()`, `SomeError:`.
+_EMPTY_WRAPPER = re.compile(r"^[\w.]+:\s*(\{\}|\(\)|\[\])?$")
+# What Python prints between the tracebacks of a chain of exceptions.
+_CHAIN_LINES = ("During handling of the above exception", "The above exception was the direct")
+
+
 def headline(reason: str) -> str:
     """One line of a reason for a table: a traceback's last line (what went wrong), keeping
     a prefix such as `class set-up failed: ` that stood before the traceback."""
@@ -139,4 +145,16 @@ def headline(reason: str) -> str:
     first = lines[0]
     marker = "Traceback (most recent call last):"
     prefix = first[: -len(marker)] if first.endswith(marker) else ""
+    # A wrapper that says nothing (`fixtures.fixture.SetupError: {}`) is not the why: the end
+    # of the traceback before it (the cause, in a chain or an earlier attachment) is.
+    # Frames are indented; what an exception says starts at the margin.
+    blocks: list[list[str]] = [[]]
+    for line in reason.strip().splitlines():
+        if line.strip().endswith(marker):
+            blocks.append([])
+        elif line.strip() and not line[0].isspace() and not line.startswith(_CHAIN_LINES):
+            blocks[-1].append(line.strip())
+    for block in reversed(blocks):
+        if block and not _EMPTY_WRAPPER.match(block[-1]):
+            return prefix + block[-1]
     return prefix + lines[-1]

@@ -138,7 +138,14 @@ def _reason(test: dict[str, Any], status: str) -> str:
         return text.splitlines()[0].strip() if text else "skipped (no reason given)"
     if not text:
         return status
-    lines = [line.rstrip() for line in text.splitlines()]
+    # Each traceback shortened on its own: when a fixture's set-up fails, testtools attaches
+    # the cause as `traceback` and the fixture's empty SetupError as `traceback-1`; the cause's
+    # end must survive the cut.
+    return "\n".join(_shorten(t) for t in chosen if t.strip())
+
+
+def _shorten(text: str) -> str:
+    lines = [line.rstrip() for line in text.strip("\n").splitlines()]
     if len(lines) > HEAD_LINES + TAIL_LINES + 1:
         dropped = len(lines) - HEAD_LINES - TAIL_LINES
         lines = [*lines[:HEAD_LINES], f"  ... ({dropped} lines)", *lines[-TAIL_LINES:]]

@@ -63,6 +63,17 @@ class Logged(testtools.TestCase):
         descend(12)
 
 
+class FixtureRefused(testtools.TestCase):
+    # As Tempest's validation resources do: a fixture's set-up fails, testtools attaches the
+    # cause as `traceback` and the fixture's empty SetupError as `traceback-1`.
+    def test_fixture_refused(self):
+        class Refused(fixtures.Fixture):
+            def _setUp(self):
+                raise RuntimeError("403: Policy doesn't allow os-keypairs:create")
+
+        self.useFixture(Refused())
+
+
 class BrokenSetUp(unittest.TestCase):
     @classmethod
     def setUpClass(cls):

@@ -59,6 +59,16 @@ def test_a_long_traceback_keeps_its_start_and_its_end(run: RunResults) -> None:
     assert lines[-1] == "ValueError: bottom of the stack"
 
 
+def test_a_failed_fixture_names_its_cause_not_its_wrapper(run: RunResults) -> None:
+    refused = run.results["sample_tests.FixtureRefused.test_fixture_refused"]
+    assert refused.outcome is Outcome.FAILED
+    # Both tracebacks are kept, each cut on its own, so the cause's last line survives ...
+    assert "RuntimeError: 403: Policy doesn't allow os-keypairs:create" in refused.reason
+    assert refused.reason.rstrip().endswith("SetupError: {}")
+    # ... and the one-line reason is the cause, not `fixtures.fixture.SetupError: {}`.
+    assert headline(refused.reason) == "RuntimeError: 403: Policy doesn't allow os-keypairs:create"
+
+
 def test_a_class_set_up_failure_fails_the_class_tests(run: RunResults) -> None:
     assert "could not create the test container" in run.class_failures["sample_tests.BrokenSetUp"]
     never = run.results["sample_tests.BrokenSetUp.test_never_runs"]
@@ -103,6 +113,7 @@ def test_names_and_ids_from_a_real_tempest_style_stream(run: RunResults) -> None
         f"{LOGGED}.test_skips_after_logging",
         f"{LOGGED}.test_fails_after_logging",
         f"{LOGGED}.test_deep_failure",
+        "sample_tests.FixtureRefused.test_fixture_refused",
         "sample_tests.BrokenSetUp.test_never_runs",
         "sample_tests.SkippedSetUp.test_never_started",
         "sample_tests.BrokenTearDown.test_ran_before_tear_down",
