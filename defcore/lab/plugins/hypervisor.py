@@ -121,6 +121,16 @@ class DefcoreHypervisor(driver.ComputeDriver):  # type: ignore[misc]
             self._save()
         self._console(instance, event)
 
+    def _start(self, instance: Any, event: str) -> None:
+        """Start the server's guest and record it running (power on, resume, unpause...)."""
+        self._guest(instance, "start", exception.InstancePowerOnFailure)
+        self._set_state(instance, power_state.RUNNING, event)
+
+    def _stop(self, instance: Any, state: int, event: str) -> None:
+        """Stop the server's guest and record the state Nova asked for (off, paused...)."""
+        self._guest(instance, "stop", exception.InstancePowerOffFailure)
+        self._set_state(instance, state, event)
+
     def _guest(self, instance: Any, action: str, failure: Callable[..., Exception]) -> None:
         """Start, stop, reboot or destroy the server's guest, if the lab gives guests."""
         if not CONF.defcore_hypervisor.guests:
@@ -365,8 +375,7 @@ class DefcoreHypervisor(driver.ComputeDriver):  # type: ignore[misc]
         self._set_state(instance, power_state.RUNNING, f"{reboot_type.lower()} reboot")
 
     def power_off(self, instance: Any, timeout: int = 0, retry_interval: int = 0) -> None:
-        self._guest(instance, "stop", exception.InstancePowerOffFailure)
-        self._set_state(instance, power_state.SHUTDOWN, "powered off")
+        self._stop(instance, power_state.SHUTDOWN, "powered off")
 
     def power_on(
         self,
@@ -377,8 +386,7 @@ class DefcoreHypervisor(driver.ComputeDriver):  # type: ignore[misc]
         accel_info: Any = None,
         share_info: Any = None,
     ) -> None:
-        self._guest(instance, "start", exception.InstancePowerOnFailure)
-        self._set_state(instance, power_state.RUNNING, "powered on")
+        self._start(instance, "powered on")
 
     def resume_state_on_host_boot(
         self,
@@ -388,20 +396,16 @@ class DefcoreHypervisor(driver.ComputeDriver):  # type: ignore[misc]
         share_info: Any,
         block_device_info: Any = None,
     ) -> None:
-        self._guest(instance, "start", exception.InstancePowerOnFailure)
-        self._set_state(instance, power_state.RUNNING, "resumed after the host booted")
+        self._start(instance, "resumed after the host booted")
 
     def pause(self, instance: Any) -> None:
-        self._guest(instance, "stop", exception.InstancePowerOffFailure)
-        self._set_state(instance, power_state.PAUSED, "paused")
+        self._stop(instance, power_state.PAUSED, "paused")
 
     def unpause(self, instance: Any) -> None:
-        self._guest(instance, "start", exception.InstancePowerOnFailure)
-        self._set_state(instance, power_state.RUNNING, "unpaused")
+        self._start(instance, "unpaused")
 
     def suspend(self, context: Any, instance: Any) -> None:
-        self._guest(instance, "stop", exception.InstancePowerOffFailure)
-        self._set_state(instance, power_state.SUSPENDED, "suspended")
+        self._stop(instance, power_state.SUSPENDED, "suspended")
 
     def resume(
         self,
@@ -411,16 +415,13 @@ class DefcoreHypervisor(driver.ComputeDriver):  # type: ignore[misc]
         block_device_info: Any = None,
         share_info: Any = None,
     ) -> None:
-        self._guest(instance, "start", exception.InstancePowerOnFailure)
-        self._set_state(instance, power_state.RUNNING, "resumed")
+        self._start(instance, "resumed")
 
     def soft_delete(self, instance: Any) -> None:
-        self._guest(instance, "stop", exception.InstancePowerOffFailure)
-        self._set_state(instance, power_state.SHUTDOWN, "soft-deleted")
+        self._stop(instance, power_state.SHUTDOWN, "soft-deleted")
 
     def restore(self, instance: Any) -> None:
-        self._guest(instance, "start", exception.InstancePowerOnFailure)
-        self._set_state(instance, power_state.RUNNING, "restored")
+        self._start(instance, "restored")
 
     def rescue(
         self,
@@ -602,8 +603,7 @@ class DefcoreHypervisor(driver.ComputeDriver):  # type: ignore[misc]
         timeout: int = 0,
         retry_interval: int = 0,
     ) -> str:
-        self._guest(instance, "stop", exception.InstancePowerOffFailure)
-        self._set_state(instance, power_state.SHUTDOWN, f"migrating to {dest}")
+        self._stop(instance, power_state.SHUTDOWN, f"migrating to {dest}")
         return "[]"
 
     def finish_migration(

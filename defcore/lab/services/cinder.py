@@ -19,13 +19,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from defcore.lab.config import REGION, LabConfig
+from defcore.lab.config import LabConfig
 from defcore.lab.processes import ServiceSpec, run_tool
 from defcore.lab.services import mariadb, rabbitmq
 from defcore.lab.services.base import LabPlan, LabService, ServiceUser, Step
 from defcore.lab.services.common import (
     authtoken_section,
     gunicorn_process,
+    user_section,
     venv_bin,
     venv_etc,
 )
@@ -102,17 +103,7 @@ file_volumes_dir = {volumes_dir(config)}
 
 def _nova_section(plan: LabPlan) -> str:
     # Cinder tells Nova of an in-use volume's new size, as its own user (service role).
-    return f"""\
-[nova]
-auth_url = {plan.url("identity")}
-auth_type = password
-project_domain_name = Default
-user_domain_name = Default
-project_name = service
-username = {USER.name}
-password = {USER.password}
-region_name = {REGION}
-"""
+    return user_section(plan, "nova", USER)
 
 
 def _prepare(plan: LabPlan) -> list[Step]:

@@ -61,19 +61,26 @@ def gunicorn_process(
     )
 
 
-def authtoken_section(plan: LabPlan, user: ServiceUser) -> str:
-    """keystonemiddleware's [keystone_authtoken] for a service's own user."""
-    identity = plan.url("identity")
+def user_section(
+    plan: LabPlan, section: str, user: ServiceUser, *, region_key: str = "region_name"
+) -> str:
+    """A keystoneauth section with a service's own user: how it calls another service."""
     return f"""\
-[keystone_authtoken]
-www_authenticate_uri = {identity}
-auth_url = {identity}
+[{section}]
+auth_url = {plan.url("identity")}
 auth_type = password
 project_domain_name = Default
 user_domain_name = Default
 project_name = service
 username = {user.name}
 password = {user.password}
-region_name = {REGION}
-service_token_roles_required = true
+{region_key} = {REGION}
 """
+
+
+def authtoken_section(plan: LabPlan, user: ServiceUser) -> str:
+    """keystonemiddleware's [keystone_authtoken] for a service's own user."""
+    return (
+        user_section(plan, "keystone_authtoken", user)
+        + f"www_authenticate_uri = {plan.url('identity')}\nservice_token_roles_required = true\n"
+    )

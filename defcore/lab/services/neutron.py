@@ -18,13 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from defcore.errors import LabError
-from defcore.lab.config import REGION, LabConfig
+from defcore.lab.config import LabConfig
 from defcore.lab.processes import ServiceSpec, run_tool
 from defcore.lab.services import mariadb, rabbitmq
 from defcore.lab.services.base import LabPlan, LabService, ServiceUser, Step
 from defcore.lab.services.common import (
     authtoken_section,
     gunicorn_process,
+    user_section,
     venv_bin,
     venv_etc,
 )
@@ -115,17 +116,7 @@ vni_ranges = 1:10000
 
 def _nova_section(plan: LabPlan) -> str:
     # Neutron calls Nova's os-server-external-events as its own user (it has the service role).
-    return f"""\
-[nova]
-auth_url = {plan.url("identity")}
-auth_type = password
-project_domain_name = Default
-user_domain_name = Default
-project_name = service
-username = {USER.name}
-password = {USER.password}
-region_name = {REGION}
-"""
+    return user_section(plan, "nova", USER)
 
 
 def _prepare(plan: LabPlan) -> list[Step]:

@@ -19,11 +19,17 @@ from pathlib import Path
 
 from defcore.errors import LabError
 from defcore.lab import guest, guest_host
-from defcore.lab.config import REGION, LabConfig
+from defcore.lab.config import LabConfig
 from defcore.lab.processes import ServiceSpec, last_lines, run_tool
 from defcore.lab.services import mariadb, rabbitmq
 from defcore.lab.services.base import LabPlan, LabService, ServiceUser, Step
-from defcore.lab.services.common import authtoken_section, gunicorn_process, venv_bin, venv_etc
+from defcore.lab.services.common import (
+    authtoken_section,
+    gunicorn_process,
+    user_section,
+    venv_bin,
+    venv_etc,
+)
 
 PORT = 8774
 USER = ServiceUser("nova")
@@ -50,17 +56,7 @@ def instances_dir(config: LabConfig) -> Path:
 
 def _user_section(name: str, plan: LabPlan, *, region_key: str = "region_name") -> str:
     """A keystoneauth section with Nova's own user: how Nova calls another service."""
-    return f"""\
-[{name}]
-auth_type = password
-auth_url = {plan.url("identity")}
-username = {USER.name}
-password = {USER.password}
-project_name = service
-user_domain_name = Default
-project_domain_name = Default
-{region_key} = {REGION}
-"""
+    return user_section(plan, name, USER, region_key=region_key)
 
 
 def nova_conf(plan: LabPlan, api_url: str, cell_url: str) -> str:
