@@ -23,7 +23,7 @@ from defcore.errors import LabError
 from defcore.lab.lab import LabState
 
 # The add-on services the shared Platform lab runs too (`lab up --platform --with NAME`).
-PLATFORM_LAB_ADDONS = ("heat",)
+PLATFORM_LAB_ADDONS = ("heat", "designate")
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

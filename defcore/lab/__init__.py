@@ -14,8 +14,10 @@ from defcore.lab.lab import (
     restart_service,
     running,
     start_node,
+    start_service,
     status,
     stop_node,
+    stop_service,
     up,
 )
 from defcore.lab.plan import plan
@@ -33,7 +35,9 @@ __all__ = [
     "restart_service",
     "running",
     "start_node",
+    "start_service",
     "status",
     "stop_node",
+    "stop_service",
     "up",
 ]

@@ -26,7 +26,7 @@ from defcore.lab.startup import Startup
 REQUIRED_MODULES = ("keystone", "swift", "keystonemiddleware", "gunicorn", "keystoneauth1")
 PLATFORM_MODULES = ("nova", "glance", "neutron", "cinder", "placement", "pymysql")
 # What each add-on service imports (the lab-addons extra installs them).
-ADDON_MODULES = {"heat": ("heat",)}
+ADDON_MODULES = {"heat": ("heat",), "designate": ("designate",)}
 
 Progress = Callable[[str], None]
 
@@ -321,9 +321,24 @@ def start_node(directory: Path, node: int) -> None:
 def restart_service(directory: Path, name: str) -> None:
     """Stop one process of the lab and start it again, as an upgrade or a crash would: for tests
     that what a service keeps (Nova's servers, say) outlives its process."""
+    stop_service(directory, name)
+    start_service(directory, name)
+
+
+def stop_service(directory: Path, name: str) -> None:
+    """Stop one process of the lab, as a failed server would be (the DNS add-on's BIND 9, for
+    its negative control); `start_service` starts it again."""
+    state = require(directory)
+    processes.stop([state.service(name).pid])
+
+
+def start_service(directory: Path, name: str) -> None:
+    """Start again one process of the lab that was stopped (nothing if it runs), and wait until
+    it is healthy."""
     state = require(directory)
     record = state.service(name)
-    processes.stop([record.pid])
+    if processes.same_process(record.pid, record.started):
+        return
     spec = record.spec
     record.pid = processes.start(spec)
     record.started = processes.start_time(record.pid)

@@ -8,7 +8,9 @@ from __future__ import annotations
 from defcore.errors import LabError
 from defcore.lab.config import LabConfig
 from defcore.lab.services import (
+    bind9,
     cinder,
+    designate,
     epmd,
     glance,
     heat,
@@ -34,6 +36,8 @@ SERVICES: tuple[LabService, ...] = (
     neutron.SERVICE,
     cinder.SERVICE,
     heat.SERVICE,
+    bind9.SERVICE,
+    designate.SERVICE,
 )
 
 
@@ -45,6 +49,19 @@ def platform_services() -> tuple[str, ...]:
 def addon_services() -> tuple[str, ...]:
     """The add-on services `--with` may add to a Platform lab."""
     return tuple(s.name for s in SERVICES if s.addon)
+
+
+def _with_needed_addons(config: LabConfig) -> frozenset[str]:
+    """The add-ons asked for, and the add-on services they need (Designate's BIND 9), so that
+    `--with designate` brings its DNS server without a second `--with`."""
+    by_name = {s.name: s for s in SERVICES}
+    wanted, pending = set(config.addons), list(config.addons)
+    while pending:
+        for need in by_name[pending.pop()].needs:
+            if by_name.get(need) and by_name[need].addon and need not in wanted:
+                wanted.add(need)
+                pending.append(need)
+    return frozenset(wanted)
 
 
 def without_choices() -> tuple[str, ...]:
@@ -68,12 +85,13 @@ def plan(config: LabConfig) -> LabPlan:
             raise LabError(f"--with {name}: not an add-on service (one of: {known})")
         if not config.platform:
             raise LabError(f"--with {name}: the Storage lab has no add-ons (add --platform)")
+    addons = _with_needed_addons(config)
     chosen = [
         s
         for s in SERVICES
         if (config.platform or not s.platform_only)
         and s.name not in config.without
-        and (not s.addon or s.name in config.addons)
+        and (not s.addon or s.name in addons)
     ]
     names = {s.name for s in chosen}
     for service in chosen:
