@@ -107,6 +107,15 @@ def heat_lab(platform_lab: LabState) -> LabState:
     return platform_lab
 
 
+@pytest.fixture
+def designate_lab(platform_lab: LabState) -> LabState:
+    """The shared Platform lab, for the DNS add-on's tests: skipped (outside CI) without
+    Designate installed. A test that stops its BIND 9 starts it again before it ends."""
+    if "designate" not in platform_lab.addons:
+        pytest.skip("designate is not installed: install the lab-addons extra")
+    return platform_lab
+
+
 @pytest.fixture(scope="session")
 def storage_run(lab_cloud: LabState, tmp_path_factory: pytest.TempPathFactory) -> Finished:
     """OpenStack Powered Storage 2020.06 on the shared 3-node lab, with admin credentials."""
