@@ -15,6 +15,8 @@ Decisions, in the order they are taken:
   One vCPU each, because a required test counts the guest's processors against the flavor.
 - External network: the one named `public`, else the first with router:external (router and
   external-network tests need it as public_network_id); nothing is created.
+- Fixed network (for servers not on networks Tempest makes): the first shared project
+  network, else the only one the account sees; nothing is created.
 - Glance's image format enforcement is probed, not assumed: a throwaway image whose data does
   not match its declared format is uploaded; if Glance refuses it, enforcement is on and Tempest
   skips the tests that upload such data (they then count as not passed).
@@ -53,7 +55,8 @@ class ComputeResources:
     flavor_ref_alt: str = ""
     public_network_id: str = ""
     public_network_name: str = ""
-    # Where servers of pre-provisioned accounts attach when Tempest makes no networks.
+    # Where servers attach when Tempest makes no networks (pre-provisioned accounts), and
+    # where a plug-in's servers attach (Heat's, made with the run's own credentials).
     fixed_network_name: str = ""
     image_format_enforcement: bool | None = None
     created: list[Created] = field(default_factory=list)
@@ -262,14 +265,14 @@ def _networks(conn: Any, is_admin: bool, found: ComputeResources) -> None:
             "no external network: router and external-network tests will not pass "
             "(Tempest's public_network_id is unset)"
         )
-    if is_admin:
-        return  # dynamic credentials: Tempest makes each test project its own network
+    # Tempest gives dynamic credentials (admin) networks of their own, but a plug-in user such
+    # as Heat's, with the run's own credentials, attaches its servers to this one too.
     internal = [n for n in conn.network.networks() if not n.is_router_external]
     shared = [n for n in internal if n.is_shared]
     pick = shared[0] if shared else (internal[0] if len(internal) == 1 else None)
     if pick is not None:
         found.fixed_network_name = str(pick.name)
-    else:
+    elif not is_admin:
         found.notes.append(
             f"{len(internal)} project networks and none shared: servers of the pre-provisioned "
             "accounts get no network chosen; set --tempest-option compute.fixed_network_name=NAME"

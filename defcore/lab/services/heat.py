@@ -40,7 +40,13 @@ from defcore.lab.config import REGION, LabConfig, service_password
 from defcore.lab.processes import ServiceSpec, run_tool
 from defcore.lab.services import mariadb, rabbitmq
 from defcore.lab.services.base import LabPlan, LabService, ServiceUser, Step
-from defcore.lab.services.common import authtoken_section, gunicorn_process, venv_bin, venv_etc
+from defcore.lab.services.common import (
+    authtoken_section,
+    gunicorn_process,
+    user_section,
+    venv_bin,
+    venv_etc,
+)
 
 API_PORT = 8004
 CFN_PORT = 8000
@@ -105,19 +111,16 @@ lock_path = {base / "locks"}
 [oslo_messaging_notifications]
 driver = noop
 
-[heat_api]
-workers = 1
-
-[heat_api_cfn]
-workers = 1
-
 [clients_keystone]
 auth_uri = {identity.rsplit("/v3", 1)[0]}
 
-[ec2authtoken]
-auth_uri = {identity}
+{user_section(plan, "ec2authtoken", USER)}\
+# heat-api-cfn checks a signed request's EC2 signature at Keystone's /v3/ec2tokens, which it
+# appends to this endpoint (the catalog's identity URL ends in /v3 already).
+endpoint_override = {identity.rsplit("/v3", 1)[0]}
 
 [trustee]
+# No project: Heat's user consumes the trusts stacks hold, which take an unscoped login.
 auth_type = password
 auth_url = {identity}
 username = {USER.name}
