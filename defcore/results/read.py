@@ -80,8 +80,12 @@ def parse_defcore_tests(
         try:
             outcome = Outcome(str(given_outcome))
         except ValueError:
+            # a short word is shown (a typo), anything else is not: the server sends this
+            # message back to whoever uploaded, and an error never repeats a large input
+            shown = given_outcome if isinstance(given_outcome, str) else ""
+            shown = f" {shown!r}" if 0 < len(shown) <= 32 else ""
             raise ResultsError(
-                f"{source}: tests[{i}].outcome {item.get('outcome')!r} is not one of "
+                f"{source}: tests[{i}].outcome{shown} is not one of "
                 + ", ".join(o.value for o in Outcome)
             ) from None
         name, uuid, _ = split_test_id(item["name"])

