@@ -21,7 +21,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     for c in "${constraint_files[@]}"; do
         constraint_args+=(-c "$c")
     done
-    "$VENV/bin/pip" install -q "${constraint_args[@]}" -e "$ROOT[lab,platform,lab-addons,runner,server,dev]"
+    "$VENV/bin/pip" install -q "${constraint_args[@]}" -e "$ROOT[lab,platform,lab-addons,runner,server,dev,addons]"
     echo "$want" > "$stamp"
 fi
 export PATH="$VENV/bin:$PATH"

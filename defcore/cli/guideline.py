@@ -12,11 +12,11 @@ from rich.console import Console
 from rich.table import Table
 
 from defcore.cli.guideline_check import check, lint
+from defcore.guidelines.addons import load_target
 from defcore.guidelines.diff import diff
 from defcore.guidelines.model import Guideline, SelectedTest, Status, Target
 from defcore.guidelines.render import FORMATS, render
 from defcore.guidelines.sources import load
-from defcore.guidelines.targets import resolve_target
 
 
 @click.group()
@@ -76,10 +76,13 @@ def show(ref: str, fmt: str) -> None:
 )
 @click.option("--format", "fmt", type=click.Choice(["list", "json"]), default="list")
 def tests(ref: str, target: str, statuses: tuple[str, ...], flagged: str, fmt: str) -> None:
-    """List a target's tests, one per line as Tempest's --load-list takes them."""
-    g = load(ref)
+    """List a target's tests, one per line as Tempest's --load-list takes them.
+
+    An add-on target with a dated guideline (`2020.06 --target dns`) lists the add-on's file
+    of that month (add-ons/dns.2020.06.json)."""
+    g, chosen = load_target(ref, target)
     wanted = tuple(Status(s) for s in statuses) or (Status.REQUIRED,)
-    selected = g.tests_for(resolve_target(g, target), wanted, flagged)
+    selected = g.tests_for(chosen, wanted, flagged)
     if fmt == "json":
         click.echo(json.dumps([_selected_json(s) for s in selected], indent=2))
         return

@@ -8,12 +8,11 @@ from pathlib import Path
 import click
 
 from defcore.cli.console import make_console
+from defcore.guidelines.addons import load_target
 from defcore.guidelines.model import Status
-from defcore.guidelines.sources import load
-from defcore.guidelines.targets import resolve_target
 from defcore.results.model import Outcome
 from defcore.results.read import read_results
-from defcore.results.table import verdict_table
+from defcore.results.table import platform_component_line, verdict_table
 from defcore.results.verdict import compute_verdict
 
 
@@ -52,9 +51,9 @@ def import_(
     or the guideline has no such target.
     """
     kind, run = read_results(path)
-    chosen = load(guideline)
+    chosen, chosen_target = load_target(guideline, target)
     statuses = (Status.REQUIRED, Status.ADVISORY) if advisory else (Status.REQUIRED,)
-    verdict = compute_verdict(chosen, resolve_target(chosen, target), run, statuses)
+    verdict = compute_verdict(chosen, chosen_target, run, statuses)
     tests = verdict.distinct_tests()
     passed = sum(1 for t in tests.values() if t.passed)
     if fmt == "json":
@@ -68,8 +67,8 @@ def import_(
             f"{verdict.target} {verdict.guideline}: {click.style(word, fg=colour, bold=True)} "
             f"({passed}/{len(tests)} tests) from {path} ({kind})"
         )
-        if verdict.external_components:
-            click.echo("not judged here: " + ", ".join(verdict.external_components))
+        for needed in verdict.platform_components:
+            click.echo(platform_component_line(needed))
     if tests and all(t.outcome is Outcome.MISSING for t in tests.values()):
         click.echo(
             f"note: none of the target's {len(tests)} tests is in {path}; "

@@ -14,21 +14,26 @@ SHORT_NAMES = {
 }
 
 
-def _fold(name: str) -> str:
+def fold_name(name: str) -> str:
+    """A name as targets compare: no case, `_` and `-` as spaces, spaces collapsed."""
     return " ".join(name.replace("_", " ").replace("-", " ").split()).casefold()
 
 
 def resolve_target(guideline: Guideline, name: str) -> Target:
     """The target called `name` in `guideline`; names compare without case or separators."""
-    wanted = _fold(name)
-    platforms = {_fold(n): p for n, p in guideline.platforms.items()}
-    if wanted in {_fold(s) for s in SHORT_NAMES} and _fold(SHORT_NAMES[wanted]) in platforms:
-        wanted = _fold(SHORT_NAMES[wanted])
+    wanted = fold_name(name)
+    platforms = {fold_name(n): p for n, p in guideline.platforms.items()}
+    if (
+        wanted in {fold_name(s) for s in SHORT_NAMES}
+        and fold_name(SHORT_NAMES[wanted]) in platforms
+    ):
+        wanted = fold_name(SHORT_NAMES[wanted])
     for platform in guideline.platforms.values():
-        if wanted in {_fold(platform.name), _fold(platform.short_name or "")}:
+        if wanted in {fold_name(platform.name), fold_name(platform.short_name or "")}:
             return Target("platform", platform.name, _components(guideline, platform.components))
     for add_on in guideline.add_ons.values():
-        if wanted == _fold(add_on.name):
+        programs = {fold_name(f"OpenStack Powered {add_on.name}"), fold_name(add_on.description)}
+        if wanted == fold_name(add_on.name) or wanted in programs:
             return Target(
                 "add-on",
                 add_on.name,
@@ -36,7 +41,7 @@ def resolve_target(guideline: Guideline, name: str) -> Target:
                 add_on.required_platform_components,
             )
     for component in guideline.components.values():
-        if wanted == _fold(component.name):
+        if wanted == fold_name(component.name):
             return Target("component", component.name, (component,))
     known = ", ".join(repr(n) for n in guideline.target_names()) or "none"
     raise TargetNotFound(

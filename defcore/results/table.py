@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from defcore.results.model import Outcome, headline
-from defcore.results.verdict import CapabilityVerdict, Verdict
+from defcore.results.verdict import CapabilityVerdict, PlatformComponentVerdict, Verdict
 
 REASON_WIDTH = 160
 
@@ -53,3 +53,12 @@ def reason(cap: CapabilityVerdict) -> str:
     if len(failing) > 1:
         text += f" (+{len(failing) - 1} more)"
     return text[:REASON_WIDTH]
+
+
+def platform_component_line(needed: PlatformComponentVerdict) -> str:
+    """`needs os_powered_compute (2020.06): not run (none of its tests is in this run)`."""
+    counts = (
+        f", {needed.passed_tests}/{needed.required_tests} tests" if needed.required_tests else ""
+    )
+    why = f" ({needed.reason})" if needed.reason else ""
+    return f"needs {needed.name} ({needed.guideline}): {needed.state}{counts}{why}"

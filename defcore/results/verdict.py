@@ -7,11 +7,13 @@ missing tests are not passed, each with its reason. Flagged tests are reported b
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from defcore.guidelines.addons import component_target, required_platform_components
 from defcore.guidelines.model import Guideline, Status, Target, Test
+from defcore.guidelines.sources import load
 from defcore.results.model import Outcome, RunResults, TestResult, base_name
 
 
@@ -61,6 +63,33 @@ class ComponentVerdict:
         return all(c.passed for c in self.capabilities if c.status is Status.REQUIRED)
 
 
+@dataclass(frozen=True)
+class PlatformComponentVerdict:
+    """A platform component an add-on requires, judged on the same run's results.
+
+    `state` is "passed", "not passed" (some of its tests ran, not all passed), "not run" (none
+    of its tests is in the run) or "unknown" (its platform guideline could not be read).
+    The add-on's own verdict does not include it: the platform program certifies it.
+    """
+
+    name: str
+    guideline: str
+    state: str
+    required_tests: int = 0
+    passed_tests: int = 0
+    reason: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "guideline": self.guideline,
+            "state": self.state,
+            "required_tests": self.required_tests,
+            "passed_tests": self.passed_tests,
+            "reason": self.reason,
+        }
+
+
 @dataclass
 class Verdict:
     guideline: str
@@ -69,6 +98,8 @@ class Verdict:
     components: list[ComponentVerdict] = field(default_factory=list)
     # An add-on also needs platform components from another guideline; not judged here.
     external_components: list[str] = field(default_factory=list)
+    # ... and here is whether the same run passed them (defcore.guidelines.addons).
+    platform_components: list[PlatformComponentVerdict] = field(default_factory=list)
 
     @property
     def capabilities(self) -> list[CapabilityVerdict]:
@@ -98,6 +129,7 @@ class Verdict:
             "required_tests": len(tests),
             "required_tests_passed": sum(1 for t in tests.values() if t.passed),
             "external_components": self.external_components,
+            "platform_components": [c.as_dict() for c in self.platform_components],
             "components": [
                 {
                     "name": comp.name,
@@ -172,7 +204,10 @@ def compute_verdict(
     target: Target,
     run: RunResults,
     statuses: Iterable[Status] = (Status.REQUIRED,),
+    load_platform: Callable[[str], Guideline] = load,
 ) -> Verdict:
+    """The target's verdict on the run; for an add-on also its platform components' (read
+    with `load_platform`, a guideline id -> Guideline; the server passes its registry's)."""
     wanted = tuple(statuses)
     verdict = Verdict(
         guideline.id,
@@ -191,7 +226,48 @@ def compute_verdict(
             tests = tuple(_judge(test, cap_name, run) for test in capability.tests)
             caps.append(CapabilityVerdict(cap_name, status, component.name, tests))
         verdict.components.append(ComponentVerdict(component.name, tuple(caps)))
+    if target.kind == "add-on":
+        verdict.platform_components = judge_platform_components(
+            guideline, target, run, load_platform
+        )
     return verdict
+
+
+def judge_platform_components(
+    add_on: Guideline,
+    target: Target,
+    run: RunResults,
+    load_platform: Callable[[str], Guideline] = load,
+) -> list[PlatformComponentVerdict]:
+    """Whether `run` passed each platform component the add-on `target` requires."""
+    out = []
+    for needed in required_platform_components(add_on, target, load_platform):
+        if needed.guideline is None or needed.component is None:
+            out.append(
+                PlatformComponentVerdict(
+                    needed.name, needed.guideline_ref, "unknown", reason=needed.problem
+                )
+            )
+            continue
+        judged = compute_verdict(needed.guideline, component_target(needed.component), run)
+        tests = judged.distinct_tests()
+        ran = [t for t in tests.values() if t.outcome is not Outcome.MISSING]
+        passed = sum(1 for t in tests.values() if t.passed)
+        if not ran:
+            state, why = "not run", "none of its tests is in this run"
+        elif judged.passed:
+            state, why = "passed", ""
+        else:
+            state, why = (
+                "not passed",
+                f"{len(tests) - passed} of its {len(tests)} tests did not pass",
+            )
+        out.append(
+            PlatformComponentVerdict(
+                needed.name, needed.guideline.id, state, len(tests), passed, why
+            )
+        )
+    return out
 
 
 def _judge(test: Test, capability: str, run: RunResults) -> TestVerdict:

@@ -12,10 +12,11 @@ from typing import Any
 
 import jinja2
 from rich.console import Console
+from rich.text import Text
 
 from defcore.results.model import Outcome, RunResults
 from defcore.results.refstack import to_refstack
-from defcore.results.table import verdict_table
+from defcore.results.table import platform_component_line, verdict_table
 from defcore.results.verdict import CapabilityVerdict, Verdict
 
 COLOURS = (
@@ -143,6 +144,9 @@ def _atomic(path: Path, text: str) -> None:
 
 def print_summary(console: Console, verdict: Verdict, outputs: Outputs) -> None:
     console.print(verdict_table(verdict))
+    for needed in verdict.platform_components:
+        style = {"passed": "green", "not passed": "red"}.get(needed.state, "yellow")
+        console.print(Text(platform_component_line(needed), style=style))
     tests = verdict.distinct_tests()
     passed = sum(1 for t in tests.values() if t.passed)
     word = "[bold green]PASSED[/]" if verdict.passed else "[bold red]NOT PASSED[/]"

@@ -19,14 +19,14 @@ from rich.console import Console
 
 from defcore import paths
 from defcore.errors import RunnerError
+from defcore.guidelines.addons import load_target
 from defcore.guidelines.model import Guideline, Status, Target
-from defcore.guidelines.sources import load
-from defcore.guidelines.targets import resolve_target
 from defcore.results.model import RunResults
 from defcore.results.subunit import parse_subunit
 from defcore.results.verdict import Verdict, compute_verdict
 from defcore.runner import (
     execute,
+    plugins,
     report,
     resources,
     schedule,
@@ -79,8 +79,10 @@ def default_run_dir(cloud: str | None) -> Path:
 
 
 def _guideline(request: RunRequest) -> tuple[Guideline, Target]:
-    guideline = load(request.guideline)
-    return guideline, resolve_target(guideline, request.target)
+    """The guideline and target; an add-on's Tempest plugin must be installed to go on."""
+    guideline, target = load_target(request.guideline, request.target)
+    plugins.check_installed(guideline)
+    return guideline, target
 
 
 def certify(request: RunRequest, run_dir: Path | None, console: Console) -> RunOutcome:
@@ -270,6 +272,9 @@ def _configured_run(
         "workers": request.concurrency,
         "interrupted": interrupted,
         "tempest_version": version("tempest"),
+        "plugins": {
+            p.distribution: p.installed_version for p in plugins.required_plugins(guideline)
+        },
         "credentials": "pre-provisioned accounts" if use_accounts else "dynamic (admin)",
         "not_found": [s.test.name for s in chosen.not_found],
         "resources": {

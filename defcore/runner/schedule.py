@@ -3,7 +3,8 @@
 stestr groups Tempest's tests by class, so on the lab one worker got 52 of the 58 Storage tests
 while a single object-expiry test slept about 12 s on another. Here classes are placed as units
 of work, by recorded durations, and stestr runs the plan through its --worker-file.
-A class's tests stay together (one setUpClass) unless the class alone exceeds a fair share.
+A class's tests stay together (one setUpClass) unless the class alone exceeds a fair share; a
+gabbi YAML file's tests always stay together.
 """
 
 from __future__ import annotations
@@ -64,6 +65,21 @@ def save_timings(path: Path, measured: Mapping[str, float]) -> None:
     tmp.replace(path)
 
 
+# gabbi (heat-tempest-plugin's API tests) makes one class per YAML test, named
+# `<file>_<test>`, with the one method `test_request`; a test needs the ones before it in its file
+# (gabbi runs them first, unseen, if they have not run), so a file's tests form one unit.
+GABBI_METHOD = "test_request"
+
+
+def unit_of(test_name: str) -> str:
+    """What must run on one worker: a test class, or a gabbi YAML file's tests."""
+    owner, _, method = test_name.rpartition(".")
+    if method == GABBI_METHOD:
+        module, _, gabbi_class = owner.rpartition(".")
+        return f"{module}.{gabbi_class.split('_', 1)[0]}"
+    return owner
+
+
 def plan(
     test_ids: Iterable[str],
     workers: int,
@@ -81,12 +97,14 @@ def plan(
     # than a fair share of the run; then it is cut into pieces that each pay the set-up again.
     classes: dict[str, list[str]] = {}
     for test in sorted(ids):
-        classes.setdefault(names[test].rsplit(".", 1)[0], []).append(test)
+        classes.setdefault(unit_of(names[test]), []).append(test)
     fair = (sum(cost.values()) + class_setup * len(classes)) / count
     units: list[tuple[float, list[str]]] = []
     for tests in classes.values():
         total = class_setup + sum(cost[t] for t in tests)
         pieces = min(len(tests), max(1, math.ceil(total / fair)))
+        if names[tests[0]].endswith(f".{GABBI_METHOD}"):
+            pieces = 1  # cut, each piece would run the file's earlier tests again
         chunks: list[list[str]] = [[] for _ in range(pieces)]
         loads = [0.0] * pieces
         for test in sorted(tests, key=lambda t: -cost[t]):

@@ -1,10 +1,11 @@
 """tempest.conf written from what discovery found, never from assumptions.
 
 Layers, each overriding the one before: what discovery found (and the resources the run found
-or created), the cloud entry's `defcore_tempest_options` in clouds.yaml (what only the operator
-knows, such as how to reach a guest over SSH), the user's own tempest.conf (`--tempest-conf`),
-then `--tempest-option SECTION.KEY=VALUE`. Tempest's own defaults apply to everything else,
-notably the hypervisor features no API reports (pause, suspend, resize, rescue, ...).
+or created), with the Tempest plugins' sections (defcore.runner.plugin_conf); the cloud entry's
+`defcore_tempest_options` in clouds.yaml (what only the operator knows, such as how to reach a
+guest over SSH); the user's own tempest.conf (`--tempest-conf`); then `--tempest-option
+SECTION.KEY=VALUE`. Tempest's own defaults apply to everything else, notably the hypervisor
+features no API reports (pause, suspend, resize, rescue, ...).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from defcore.errors import RunnerError
 from defcore.runner.cloud import Cloud
 from defcore.runner.discover import Discovery
+from defcore.runner.plugin_conf import plugin_sections
 from defcore.runner.resources import ComputeResources
 
 # Tempest's service_available switch for each catalog type it knows.
@@ -105,7 +107,12 @@ def build(
             "object_versioning": str("versioned_writes" in features).lower(),
             "discoverability": "true",
         }
-    _compute_sections(conf, found, resources or ComputeResources(), accounts_file is not None)
+    made = resources or ComputeResources()
+    _compute_sections(conf, found, made, accounts_file is not None)
+    for section, options in plugin_sections(cloud, found, made).items():
+        if not conf.has_section(section):
+            conf.add_section(section)
+        conf[section].update(options)
     for layer in [*layers, overrides]:
         for key, value in layer.items():
             section, _, option = key.rpartition(".")

@@ -152,6 +152,17 @@ class Certification:
     def status(self) -> str:
         return "withdrawn" if self.withdrawn_at is not None else self.lifecycle.status
 
+    @property
+    def program(self) -> str:
+        """The trademark program: the platform's name, or `OpenStack Powered <add-on>`."""
+        return program_name(self.target)
+
+
+def program_name(target: str) -> str:
+    """`Orchestration` (an add-on's name) -> `OpenStack Powered Orchestration`; a platform's
+    name (`OpenStack Powered Compute`) is its program's already."""
+    return target if target.startswith("OpenStack Powered") else f"OpenStack Powered {target}"
+
 
 def certifications(
     session: Session,

@@ -12,7 +12,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from defcore.errors import DefcoreError, GuidelineNotFound
+from defcore.errors import DefcoreError, GuidelineNotFound, TargetNotFound
+from defcore.guidelines.addons import add_on_family
 from defcore.guidelines.loader import load_file
 from defcore.guidelines.model import Guideline, Target
 from defcore.guidelines.sources import guidelines_dir, list_guidelines
@@ -73,8 +74,21 @@ class GuidelineRegistry:
             return self._loaded[guideline_id]
 
     def target(self, guideline_id: str, name: str) -> tuple[Guideline, Target]:
+        """The guideline and its target; an add-on is judged by its own family's file, and a
+        platform id with an add-on's name says which file that is."""
         guideline = self.get(guideline_id)
-        return guideline, resolve_target(guideline, name)
+        try:
+            return guideline, resolve_target(guideline, name)
+        except TargetNotFound:
+            family = add_on_family(name)
+            if family is None or guideline.kind == "add-on":
+                raise
+            addon_id = f"{family}.{guideline_id}"
+            where = f"{addon_id}" if addon_id in self._paths else f"one of {family}.*"
+            raise TargetNotFound(
+                f"guideline {guideline_id}: {name!r} is an add-on program, judged against its "
+                f"own guideline: name {where} as the guideline"
+            ) from None
 
     def known_tests(self) -> tuple[frozenset[str], frozenset[str]]:
         """(names and aliases, idempotent ids) of every test in any guideline."""

@@ -213,7 +213,20 @@ def marketplace(request: Request) -> Response:
                 [c for c in cards if c.standing not in ("current", "expiring")],
             ),
         ]
-        return page("marketplace.html", p, groups=groups, total=len(cards))
+        # Each program's own listing: products certified (current) for it, platform or add-on.
+        programs: dict[str, list[ProductCard]] = {}
+        for card in cards:
+            for program in sorted(
+                {c.program for c in card.certifications if c.status == "current"}
+            ):
+                programs.setdefault(program, []).append(card)
+        return page(
+            "marketplace.html",
+            p,
+            groups=groups,
+            total=len(cards),
+            programs=sorted(programs.items()),
+        )
 
 
 def _evidence(session: Session, p: Principal) -> list[tuple[Product, Result]]:

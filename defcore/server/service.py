@@ -262,7 +262,7 @@ def verdict(
     stored = session.get(ResultTests, result.id)
     assert stored is not None
     run = run_from_json(stored.tests_json, stored.class_failures_json)
-    answer = compute_verdict(guideline, resolved, run).as_dict()
+    answer = compute_verdict(guideline, resolved, run, load_platform=registry.get).as_dict()
     answer["guideline"] = guideline_id
     try:
         with session.begin_nested():

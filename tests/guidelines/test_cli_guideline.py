@@ -77,7 +77,8 @@ def test_errors_are_one_line_without_traceback(tmp_path: Path, interop_dir: Path
     env = {**os.environ, "DEFCORE_GUIDELINES": str(interop_dir)}
     for args in (
         ["guideline", "tests", str(bad), "--target", "x"],
-        ["guideline", "tests", "2020.06", "--target", "dns"],
+        ["guideline", "tests", "2020.06", "--target", "nosuch"],
+        ["guideline", "tests", "2016.01", "--target", "dns"],  # no add-ons/dns.2016.01.json
         ["guideline", "show", "no/such.json"],
     ):
         proc = subprocess.run(

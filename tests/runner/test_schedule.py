@@ -68,3 +68,15 @@ def test_recorded_timings_override_and_survive(tmp_path: Path) -> None:
     assert known["a.B.test_1"] == 2.5 and known["a.B.test_2"] == 1.0
     save_timings(path, {EXPIRY: 1.0})
     assert load_timings(path)[EXPIRY] == 1.0
+
+
+def test_a_gabbi_files_tests_stay_on_one_worker_however_long() -> None:
+    # heat-tempest-plugin's API tests: one class per YAML test, each needing the ones before it.
+    module = "heat_tempest_plugin.tests.api.test_heat_api"
+    stacks = [f"{module}.stacks_{n}.test_request[id-{i}]" for i, n in enumerate("abcdef")]
+    other = [f"{module}.templates_{n}.test_request[id-t{i}]" for i, n in enumerate("xy")]
+    timings = {t.split("[")[0]: 5.0 for t in stacks + other}
+    result = plan(stacks + other, 4, timings, class_setup=0.0)
+    (holder,) = [w for w in result.workers if stacks[0] in w]
+    assert set(stacks) <= set(holder)  # 30 s, far over a fair share (20 s), yet not cut
+    assert not set(other) & set(holder)  # another file is another unit

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import pytest
 
-from defcore.errors import RunnerError
+from defcore.errors import GuidelineNotFound, RunnerError
+from defcore.guidelines.addons import load_target
 from defcore.guidelines.model import Capability, Component, Guideline, Status, Target, Test
 from defcore.guidelines.sources import load
 from defcore.guidelines.targets import resolve_target
@@ -99,3 +102,69 @@ def test_a_run_workspace_discovers_only_its_modules(tmp_path: Path) -> None:
     space = workspace.prepare(tmp_path / "ws", [module])
     listed = selection._list(space)
     assert listed and all(t.startswith(module + ".") for t in listed)
+
+
+def _require_plugins() -> None:
+    for distribution in ("heat-tempest-plugin", "designate-tempest-plugin"):
+        try:
+            version(distribution)
+        except PackageNotFoundError:
+            message = f"{distribution} is not installed (pip install 'defcore[addons]')"
+            if os.environ.get("CI"):
+                pytest.fail(message)
+            pytest.skip(message)
+
+
+@pytest.mark.parametrize("family", ["orchestration", "dns"])
+def test_every_add_on_guideline_resolves_in_the_installed_plugins(
+    installed: list[str], family: str
+) -> None:
+    _require_plugins()
+    months = ["2018.02", "2018.11", "2019.06", "2019.11", "2020.06"]
+    resolved = 0
+    for month in months:
+        try:
+            guideline, target = load_target(month, family)
+        except GuidelineNotFound:
+            continue  # orchestration has no 2018.02
+        chosen = selection.resolve(guideline, target, installed)
+        assert chosen.not_found == [], (guideline.id, chosen.not_found)
+        resolved += 1
+    assert resolved == (4 if family == "orchestration" else 5)
+
+
+def test_plugin_tests_resolve_by_name_alias_and_id(installed: list[str]) -> None:
+    _require_plugins()
+    guideline, target = load_target("2020.06", "orchestration")
+    chosen = {s.test.name: s for s in selection.resolve(guideline, target, installed).tests}
+    assert len(chosen) == 60
+    gabbi = "heat_tempest_plugin.tests.api.test_heat_api.stacks_create_empty_stack.test_request"
+    assert chosen[gabbi].installed_id == f"{gabbi}[id-bde1b827-65fb-47ea-909f-82537e6260d3]"
+    assert chosen[gabbi].matched_as == ""  # by exact name
+    # The guideline misspells one name (`...:Wherej`); its idempotent id finds it in its class.
+    (by_id,) = [s for s in chosen.values() if s.matched_as]
+    assert by_id.test.name.endswith(":Wherej")
+    assert by_id.matched_as.endswith("StackPreviewTest.test_res_group_with_nested_template")
+    dns_guideline, dns_target = load_target("2020.06", "dns")
+    dns = selection.resolve(dns_guideline, dns_target, installed)
+    assert all(
+        s.installed_id and s.installed_id.startswith("designate_tempest_plugin.") for s in dns.tests
+    )
+
+
+def test_a_test_the_plugin_no_longer_has_is_not_found(installed: list[str]) -> None:
+    _require_plugins()
+    gone = Test(
+        name="heat_tempest_plugin.tests.api.test_heat_api.stacks_gone.test_request",
+        idempotent_id="id-00000000-0000-0000-0000-000000000000",
+    )
+    guideline, target = _one_test_guideline(gone)
+    (chosen,) = selection.resolve(guideline, target, installed).tests
+    assert chosen.installed_id is None
+
+
+def test_a_plugin_workspace_lists_the_gabbi_tests(tmp_path: Path) -> None:
+    _require_plugins()
+    module = "heat_tempest_plugin.tests.api.test_heat_api"
+    listed = selection._list(workspace.prepare(tmp_path / "ws", [module]))
+    assert f"{module}.stacks_create_empty_stack.test_request" in {t.split("[")[0] for t in listed}

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from defcore.errors import RunnerError
-from defcore.runner import tempest_conf
+from defcore.runner import plugin_conf, tempest_conf
 from defcore.runner.apis import ServiceApis, root_of
 from defcore.runner.cloud import Cloud, load_cloud
 from defcore.runner.discover import Discovery
@@ -264,3 +264,26 @@ def test_operator_options_from_the_cloud_entry(
     assert load_cloud("good").tempest_options == {"validation.run_validation": "true"}
     with pytest.raises(RunnerError, match="cloud 'bad': defcore_tempest_options must map"):
         load_cloud("bad")
+
+
+def test_plugin_sections_come_before_every_layer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    found = _found(["admin"], None)
+    found.services |= {"dns": "http://127.0.0.1:9001/", "orchestration": "http://127.0.0.1:8004/"}
+
+    # A writer of the kind defcore.runner.plugin_conf registers (the real ones belong to the
+    # Heat and Designate lab work; this one shows the order).
+    def writer(cloud: Cloud, seen: Discovery, made: ComputeResources) -> dict[str, dict[str, str]]:
+        return {"dns": {"nameservers": "127.0.0.1:53", "build_timeout": "60"}}
+
+    monkeypatch.setitem(plugin_conf.WRITERS, "dns", writer)
+    entry = {"dns.build_timeout": "120"}
+    conf = tempest_conf.build(CLOUD, found, tmp_path, None, {}, None, [entry])
+    assert conf["service_available"]["designate"] == "true"
+    assert conf["service_available"]["heat"] == "true"
+    assert conf["dns"]["nameservers"] == "127.0.0.1:53"  # from the writer
+    assert conf["dns"]["build_timeout"] == "120"  # the cloud entry wins over it
+    without = tempest_conf.build(CLOUD, _found(["admin"], None), tmp_path, None)
+    assert not without.has_section("dns")  # no dns in the catalog: no writer called
+    assert without["service_available"]["designate"] == "false"

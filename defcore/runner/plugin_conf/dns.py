@@ -1,0 +1,16 @@
+"""designate-tempest-plugin's `dns` and `dns_feature_enabled` sections, from discovery (owned
+by the Designate lab work)."""
+
+from __future__ import annotations
+
+from defcore.runner.cloud import Cloud
+from defcore.runner.discover import Discovery
+from defcore.runner.resources import ComputeResources
+
+
+def sections(
+    cloud: Cloud, found: Discovery, resources: ComputeResources
+) -> dict[str, dict[str, str]]:
+    """Nothing yet beyond `service_available.designate`, which tempest_conf sets from the
+    catalog."""
+    return {}
