@@ -373,6 +373,8 @@ class CertificationOut(BaseModel):
     version: str
     guideline: str
     target: str
+    # the trademark program: the platform's name, or "OpenStack Powered <add-on>"
+    program: str
     result_id: str
     verified_at: UtcDatetime
     # current, expiring, expired (defcore.server.lifecycle) or withdrawn

@@ -27,6 +27,7 @@ def certification_out(item: Certification) -> schemas.CertificationOut:
         version=item.version,
         guideline=item.guideline_id,
         target=item.target,
+        program=item.program,
         result_id=item.result_id,
         verified_at=item.verified_at,
         status=item.status,
