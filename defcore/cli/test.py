@@ -39,6 +39,12 @@ def _finish(ctx: click.Context, outcome: RunOutcome, console: Console) -> None:
 @click.option("--guideline", default="newest", show_default=True, help="Guideline id or file.")
 @click.option("--target", help='Platform, component or add-on, e.g. "OpenStack Powered Storage".')
 @click.option("--advisory", is_flag=True, help="Also run the advisory capabilities' tests.")
+@click.option(
+    "--with-platform",
+    is_flag=True,
+    help="For an add-on: also run the platform components it requires (os_powered_compute), "
+    "so the report says whether they passed.",
+)
 @click.option("--concurrency", default=4, show_default=True, help="Parallel Tempest workers.")
 @click.option(
     "--timeout", default=30.0, show_default=True, help="Seconds to wait for each discovery request."
@@ -87,6 +93,7 @@ def test(
     guideline: str,
     target: str | None,
     advisory: bool,
+    with_platform: bool,
     concurrency: int,
     timeout: float,
     accounts_file: Path | None,
@@ -108,6 +115,7 @@ def test(
         target=target,
         guideline=guideline,
         advisory=advisory,
+        with_platform=with_platform,
         concurrency=concurrency,
         timeout=timeout,
         accounts_file=str(accounts_file.absolute()) if accounts_file else None,

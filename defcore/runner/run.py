@@ -19,7 +19,7 @@ from rich.console import Console
 
 from defcore import paths
 from defcore.errors import RunnerError
-from defcore.guidelines.addons import load_target
+from defcore.guidelines.addons import component_target, load_target, required_platform_components
 from defcore.guidelines.model import Guideline, Status, Target
 from defcore.results.model import RunResults
 from defcore.results.subunit import parse_subunit
@@ -58,6 +58,9 @@ class RunRequest:
     # The user's own tempest.conf to start from, and an image file to boot servers from.
     tempest_conf: str | None = None
     image_file: str | None = None
+    # An add-on run also runs the platform components the add-on requires (os_powered_compute),
+    # so that its report says whether they passed, not "not run".
+    with_platform: bool = False
 
     @property
     def statuses(self) -> tuple[Status, ...]:
@@ -81,6 +84,11 @@ def default_run_dir(cloud: str | None) -> Path:
 def _guideline(request: RunRequest) -> tuple[Guideline, Target]:
     """The guideline and target; an add-on's Tempest plugin must be installed to go on."""
     guideline, target = load_target(request.guideline, request.target)
+    if request.with_platform and target.kind != "add-on":
+        raise RunnerError(
+            f"--with-platform: {target.name} is a {target.kind}, not an add-on; it runs "
+            "its own components already"
+        )
     plugins.check_installed(guideline)
     return guideline, target
 
@@ -209,17 +217,21 @@ def _configured_run(
     console.print("listing the installed Tempest tests")
     installed = selection.installed_tests(paths.cache_dir())
     chosen = selection.resolve(guideline, target, installed, request.statuses)
+    if request.with_platform:
+        chosen = _with_platform_components(chosen, guideline, target, installed, request)
     earlier = _streams(run_dir)
     # Read once: what earlier streams passed is skipped by a rerun and judged with the new one.
     results = _read_streams(run_dir, earlier)
     wanted = set(request.capabilities) if request.capabilities is not None else None
-    to_run = [
-        s.installed_id
-        for s in chosen.runnable
-        if s.installed_id
-        and (wanted is None or wanted & set(s.capabilities))
-        and not (only_unpassed and _passed(results, s.installed_id))
-    ]
+    to_run = list(
+        dict.fromkeys(  # a test in the add-on and in a platform component runs once
+            s.installed_id
+            for s in chosen.runnable
+            if s.installed_id
+            and (wanted is None or wanted & set(s.capabilities))
+            and not (only_unpassed and _passed(results, s.installed_id))
+        )
+    )
     timings_file = paths.cache_dir() / "timings.json"
     interrupted = False
     name = f"results-{len(earlier) + 1}.subunit" if earlier else "results.subunit"
@@ -289,6 +301,25 @@ def _configured_run(
     }
     outputs = report.write(run_dir, meta, results, verdict, meta["not_found"])
     return RunOutcome(run_dir, verdict, outputs, interrupted)
+
+
+def _with_platform_components(
+    chosen: selection.Selection,
+    guideline: Guideline,
+    target: Target,
+    installed: list[str],
+    request: RunRequest,
+) -> selection.Selection:
+    """The add-on's selection and the tests of the platform components it requires."""
+    tests = list(chosen.tests)
+    for needed in required_platform_components(guideline, target):
+        if needed.guideline is None or needed.component is None:
+            raise RunnerError(f"--with-platform: {needed.name}: {needed.problem}")
+        platform = selection.resolve(
+            needed.guideline, component_target(needed.component), installed, request.statuses
+        )
+        tests += platform.tests
+    return selection.Selection(chosen.guideline, chosen.target, tuple(tests))
 
 
 def _passed(previous: RunResults, installed_id: str) -> bool:
