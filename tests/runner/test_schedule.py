@@ -80,3 +80,21 @@ def test_a_gabbi_files_tests_stay_on_one_worker_however_long() -> None:
     (holder,) = [w for w in result.workers if stacks[0] in w]
     assert set(stacks) <= set(holder)  # 30 s, far over a fair share (20 s), yet not cut
     assert not set(other) & set(holder)  # another file is another unit
+
+
+def test_a_gabbi_file_is_selected_whole_by_the_worker_file(tmp_path: Path) -> None:
+    module = "heat_tempest_plugin.tests.api.test_heat_api"
+    asked = [f"{module}.stacks_create_empty_stack.test_request[id-1]"]
+    result = plan([*asked, "a.B.test_1[id-2]"], 1, {})
+    path = tmp_path / "workers.yaml"
+    result.write_worker_file(path)
+    (entry,) = yaml.safe_load(path.read_text())
+    listed = [
+        *asked,
+        f"{module}.stacks_poll_for_create_complete.test_request[id-3]",  # a step, not asked for
+        f"{module}.stackstags_other_file.test_request[id-4]",
+        f"{module}.resources_create.test_request[id-5]",
+        "a.B.test_1[id-2]",
+    ]
+    chosen = [t for t in listed if any(re.search(rx, t) for rx in entry["worker"])]
+    assert chosen == [*listed[:2], "a.B.test_1[id-2]"]
