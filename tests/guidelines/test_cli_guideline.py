@@ -51,6 +51,15 @@ def test_tests_json_and_flag_filters() -> None:
 def test_add_on_and_refstack_short_names() -> None:
     code, out, _ = _run("guideline", "tests", "dns.2020.06", "--target", "dns")
     assert code == 0 and len(out.splitlines()) == 10
+    # A month and the add-on's name: the add-on's own file of that month, the plugin's ids.
+    code, by_month, _ = _run("guideline", "tests", "2020.06", "--target", "dns")
+    assert code == 0 and by_month == out
+    assert all(line.startswith("designate_tempest_plugin.") for line in out.splitlines())
+    code, out, _ = _run("guideline", "tests", "2019.11", "--target", "orchestration")
+    assert code == 0 and len(out.splitlines()) == 60
+    assert (
+        "heat_tempest_plugin.tests.api.test_heat_api.stacks_create_empty_stack.test_request[" in out
+    )
     code, out, _ = _run("guideline", "tests", "2015.03", "--target", "object")
     assert code == 0 and "tempest.api.object_storage" in out
 
