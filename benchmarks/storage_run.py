@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -23,10 +24,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from defcore import lab
-from defcore.guidelines.sources import load
-from defcore.guidelines.targets import resolve_target
+from defcore.guidelines.addons import load_target
 from defcore.results.subunit import parse_subunit
-from defcore.runner import resources, selection, tempest_conf, workspace
+from defcore.runner import resources, schedule, selection, tempest_conf, workspace
 from defcore.runner.cloud import load_cloud
 from defcore.runner.discover import discover
 
@@ -61,12 +61,15 @@ def bench_lab(directory: str | None, config: dict[str, object]) -> Iterator[Path
 def tempest_serial(base: Path, guideline_id: str, target_name: str) -> tuple[float, Outcomes]:
     """`tempest run --serial` on the target's runnable tests, with the tempest.conf defcore's
     runner would write (its resources found or created first, deleted after)."""
-    guideline = load(guideline_id)
-    target = resolve_target(guideline, target_name)
+    guideline, target = load_target(guideline_id, target_name)
     space = workspace.prepare(base / "tempest-serial")
-    chosen = selection.resolve(guideline, target, selection.installed_tests())
+    installed = selection.installed_tests()
+    chosen = selection.resolve(guideline, target, installed)
+    # The very tests `defcore test` runs: a gabbi file's whole (schedule.selector).
+    wanted = {schedule.selector(s.installed_id) for s in chosen.runnable if s.installed_id}
+    listed = [t for t in installed if any(re.search(rx, t) for rx in wanted)]
     load_list = space / "load-list.txt"
-    load_list.write_text("\n".join(s.installed_id for s in chosen.runnable if s.installed_id))
+    load_list.write_text("\n".join(listed))
     cloud = load_cloud(lab.LAB_CLOUD)
     found = discover(cloud)
     conn, made = None, resources.ComputeResources()
