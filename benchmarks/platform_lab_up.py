@@ -1,6 +1,7 @@
 """Time `defcore lab up --platform` to every service healthy, per step, and its memory.
 
 Run: /work/venv-lab/bin/python benchmarks/platform_lab_up.py [--repeat 1] [--nodes 1]
+     [--with heat] (an add-on service too: its line is the add-on's own time to healthy)
 (a venv with defcore[lab,platform], and Debian's mariadb-server and rabbitmq-server). Each
 round starts a fresh Platform lab in a temporary directory on ports offset by 4200, prints when
 each service began preparing, started and was ready, then the sum of RSS of every process of
@@ -19,7 +20,9 @@ from pathlib import Path
 from defcore import lab
 
 
-def one_round(nodes: int) -> tuple[float, int, dict[str, dict[str, float]]]:
+def one_round(
+    nodes: int, addons: frozenset[str] = frozenset()
+) -> tuple[float, int, dict[str, dict[str, float]]]:
     marks: dict[str, dict[str, float]] = {}
     began = time.perf_counter()
 
@@ -32,7 +35,11 @@ def one_round(nodes: int) -> tuple[float, int, dict[str, dict[str, float]]]:
 
     with tempfile.TemporaryDirectory(prefix="defcore-plab-") as directory:
         config = lab.LabConfig(
-            directory=Path(directory), nodes=nodes, port_offset=4200, platform=True
+            directory=Path(directory),
+            nodes=nodes,
+            port_offset=4200,
+            platform=True,
+            addons=addons,
         )
         try:
             lab.up(config, progress=progress)
@@ -47,10 +54,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--nodes", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--with", dest="addons", action="append", default=[])
     args = parser.parse_args()
     totals = []
     for round_number in range(1, args.repeat + 1):
-        total, rss, marks = one_round(args.nodes)
+        total, rss, marks = one_round(args.nodes, frozenset(args.addons))
         totals.append(total)
         print(f"round {round_number}: every service healthy in {total:.1f} s")
         for service, phases in sorted(marks.items(), key=lambda item: item[1]["preparing"]):
