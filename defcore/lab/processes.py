@@ -108,7 +108,10 @@ def is_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    # Nor is a zombie someone else must reap (a service started by a process that has since
+    # exited): taken for alive, `start_service` would not start it again after `stop`.
+    fields = _stat_fields(pid)
+    return not (fields and fields[0] in ("Z", "X"))
 
 
 def start_time(pid: int) -> int | None:
@@ -181,6 +184,9 @@ def wait_healthy(spec: ServiceSpec, pid: int, timeout: float) -> None:
     )
 
 
+KILL_WAIT = 5.0  # seconds a killed process may take to be gone
+
+
 def stop(pids: Sequence[int], grace: float = 10.0) -> list[int]:
     """Stop these processes and their process groups: TERM, then KILL after `grace` seconds.
 
@@ -195,6 +201,11 @@ def stop(pids: Sequence[int], grace: float = 10.0) -> list[int]:
     for pid in running:
         if is_alive(pid):
             _signal_group(pid, signal.SIGKILL)
+    # Killed is not yet gone: wait for it, so that whoever starts the service again next does
+    # not find its old process still there (and take it for running).
+    deadline = time.monotonic() + KILL_WAIT
+    while time.monotonic() < deadline and any(is_alive(pid) for pid in running):
+        time.sleep(0.05)
     for pid in running:
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, 0)
