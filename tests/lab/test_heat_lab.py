@@ -82,7 +82,7 @@ def test_a_hidden_resource_type_is_gone_until_restored(heat_lab: LabState) -> No
     assert "OS::Heat::RandomString" in _types(conn)
 
 
-def test_heat_is_refused_outside_a_heat_lab(tmp_path: Path) -> None:
+def test_heat_is_refused_outside_a_platform_lab(tmp_path: Path) -> None:
     with pytest.raises(LabError, match=r"^--with heat: the Storage lab has no add-ons"):
         lab.plan(lab.LabConfig(directory=tmp_path, addons=frozenset({"heat"})))
     with pytest.raises(LabError, match=r"^--with nova: not an add-on service"):
