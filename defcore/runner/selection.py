@@ -79,12 +79,18 @@ def installed_tests(cache: Path | None = None) -> list[str]:
     return tests
 
 
-def _installed_key() -> str:
+def installed_versions() -> list[str]:
+    """`tempest=47.0.0` and each registered Tempest plugin's `name=version`: what the list of
+    installed tests depends on."""
     parts = [f"tempest={version('tempest')}"]
     for plugin in sorted(entry_points(group="tempest.test_plugins"), key=lambda e: e.name):
         dist = plugin.dist
         parts.append(f"{plugin.name}={dist.version if dist else '?'}")
-    return hashlib.sha256(";".join(parts).encode()).hexdigest()[:16]
+    return parts
+
+
+def _installed_key() -> str:
+    return hashlib.sha256(";".join(installed_versions()).encode()).hexdigest()[:16]
 
 
 def _list(space: Path) -> list[str]:

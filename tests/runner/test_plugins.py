@@ -11,6 +11,7 @@ from defcore.errors import RunnerError
 from defcore.guidelines.model import TestRepository
 from defcore.guidelines.sources import load
 from defcore.runner.plugins import PLUGINS, check_installed, plugin_for, required_plugins
+from defcore.runner.selection import installed_versions
 
 CONSTRAINTS = Path(__file__).resolve().parents[2] / "constraints" / "addons.txt"
 
@@ -58,3 +59,12 @@ def test_a_missing_plugin_is_one_line_naming_the_pip_command() -> None:
     message = str(caught.value)
     assert "nosuch-tempest-plugin" in message and "pip install" in message
     assert "dns.2020.06" in message and "\n" not in message
+
+
+def test_the_installed_test_list_is_keyed_on_the_plugins_too() -> None:
+    versions = installed_versions()
+    assert versions[0].startswith("tempest=")
+    for plugin in PLUGINS.values():
+        if plugin.installed_version is not None:  # (CI installs both: defcore[addons])
+            name = plugin.module.removesuffix("_tempest_plugin")
+            assert f"{name}={plugin.installed_version}" in versions
