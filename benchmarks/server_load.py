@@ -6,14 +6,16 @@ and result list p99 under 100 ms. Then, on PostgreSQL, upload throughput with 1,
 worker processes (`defcore serve --workers N`). Figures are printed, never asserted.
 
 Run: .venv/bin/python benchmarks/server_load.py [--databases sqlite,postgresql]
-     [--stored 10000] [--uploads 640] [--workers 2] [--scaling 1,2,4]
+     [--stored 10000] [--uploads 640] [--workers 2] [--scaling 1,2,4] [--ports N]
+     [--signed-in-readers]
 Each database is new: a SQLite file, or a throw-away PostgreSQL cluster started with initdb and
 pg_ctl (Debian's postgresql) on a free loopback port (or --postgres-url ADMIN_URL). The store
 is filled in-process through the same parse and store functions as the API (one parse,
 10,000 stores), then `defcore serve` runs as a real process and every timed request is real
 HTTP. Uploads are RefStack bodies of 300 tests of the 2020.06 platform guideline, signed with
-RSA-SHA256; readers fetch random result pages (verdicts computed on first view, then cached)
-and random pages of the result list.
+RSA-SHA256; readers, anonymous unless --signed-in-readers, fetch random public result pages
+(verdicts computed on first view, then cached) and random pages of the result list. The load
+average is printed with each figure: the machine may be shared.
 """
 
 from __future__ import annotations
@@ -52,9 +54,17 @@ from defcore.server.signatures import sign
 ROOT = Path(__file__).resolve().parents[1]
 TESTS_PER_RESULT = 300
 MS = 1000.0
+READERS_SIGNED_IN = False
 
 
-def _free_port() -> int:
+# `--ports BASE`: the server listens on BASE, a throw-away PostgreSQL on BASE + 1 (a shared
+# machine gives each user a range); without it, free ports.
+PORT_BASE: int | None = None
+
+
+def _free_port(offset: int = 0) -> int:
+    if PORT_BASE is not None:
+        return PORT_BASE + offset
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
@@ -103,7 +113,7 @@ def postgres_cluster(given: str | None) -> Iterator[str]:
     if os.geteuid() == 0:  # initdb refuses root: the cluster belongs to postgres
         shutil.chown(base, "postgres", "postgres")
         prefix = ["runuser", "-u", "postgres", "--"]
-    data, port = base / "data", _free_port()
+    data, port = base / "data", _free_port(1)
     run = {"check": True, "capture_output": True}
     subprocess.run([*prefix, str(bindir / "initdb"), "-D", str(data), "-U", "postgres"], **run)  # type: ignore[call-overload]
     options = f"-c listen_addresses=127.0.0.1 -p {port} -k {base} -c max_connections=200"
@@ -136,8 +146,11 @@ class Store:
     ids: list[str]
 
 
-def prepare(url: str, interop: Path, tests: list[tuple[str, str | None]], stored: int) -> Store:
-    """A migrated store with an account, its signing key and `stored` results of 300 tests."""
+def prepare(
+    url: str, interop: Path, tests: list[tuple[str, str | None]], stored: int, public: bool
+) -> Store:
+    """A migrated store with an account, its signing key and `stored` results of 300 tests
+    (public ones, for anonymous readers, when `public`)."""
     engine = make_engine(url)
     migrate(engine)
     factory = session_factory(engine)
@@ -155,7 +168,9 @@ def prepare(url: str, interop: Path, tests: list[tuple[str, str | None]], stored
             for _ in range(min(500, stored - len(ids))):
                 salt = uuid.uuid4().hex
                 copy = dataclasses.replace(parsed, digest=salt * 2, cpid=f"bench-{salt}")
-                ids.append(store_parsed(session, p, body, copy).result.id)
+                result = store_parsed(session, p, body, copy).result
+                result.public = public
+                ids.append(result.id)
     print(f"  store filled with {stored} results in {time.perf_counter() - started:.0f} s")
     engine.dispose()
     return Store(url, token, key, ids)
@@ -269,6 +284,7 @@ def mixed_run(
         f"p50 {_pct(latencies, 0.5) * MS:.0f} ms, p99 {_pct(latencies, 0.99) * MS:.0f} ms "
         f"(goal < 1000 ms), {failures} not 201"
     )
+    print(f"  {kind}: load average {_load()}")
     for label, times in (("result page /results/ID", pages), ("result list /results", lists)):
         if times:
             print(
@@ -287,7 +303,8 @@ def _reader_loop(
     seed: int,
 ) -> None:
     pick = random.Random(seed)
-    headers = {"Authorization": f"Bearer {store.token}"}
+    # anonymous, as the public reads a marketplace, unless the uploader reads its own
+    headers = {"Authorization": f"Bearer {store.token}"} if READERS_SIGNED_IN else {}
     with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
         while not done.is_set():
             t0 = time.perf_counter()
@@ -308,7 +325,16 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="workers of the mixed run")
     parser.add_argument("--scaling", default="1,2,4", help="worker counts (PostgreSQL)")
     parser.add_argument("--postgres-url", default=None)
+    parser.add_argument("--ports", type=int, default=None, help="server on N, PostgreSQL N+1")
+    parser.add_argument(
+        "--signed-in-readers",
+        action="store_true",
+        help="readers send the uploader's token (default: anonymous, reading public results)",
+    )
     args = parser.parse_args()
+    global PORT_BASE, READERS_SIGNED_IN
+    PORT_BASE, READERS_SIGNED_IN = args.ports, args.signed_in_readers
+    print(f"load average {_load()} at the start (a shared machine: other work runs too)")
     interop = Path(os.environ.get("DEFCORE_GUIDELINES", ROOT.parent / "shared/data/interop"))
     tests = _tests(interop)
     workdir = Path(tempfile.mkdtemp(prefix="defcore-bench-"))
@@ -317,7 +343,8 @@ def main() -> None:
         with postgres_cluster(args.postgres_url if "postgresql" in kinds else "unused") as admin:
             for kind in kinds:
                 print(f"{kind}:")
-                store = prepare(new_database(kind, admin, workdir), interop, tests, args.stored)
+                url = new_database(kind, admin, workdir)
+                store = prepare(url, interop, tests, args.stored, not READERS_SIGNED_IN)
                 bodies = signed_bodies(store, tests, args.uploads)
                 with serving(store.url, interop, args.workers) as base:
                     register_key(base, store)
@@ -331,10 +358,16 @@ def main() -> None:
                         seconds, latencies, failures = upload_all(base, store, more, args.uploaders)
                     print(
                         f"  postgresql, --workers {workers}: {len(more) / seconds:.0f} uploads/s, "
-                        f"p99 {_pct(latencies, 0.99) * MS:.0f} ms, {failures} not 201"
+                        f"p99 {_pct(latencies, 0.99) * MS:.0f} ms, {failures} not 201, "
+                        f"load average {_load()}"
                     )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    print(f"load average {_load()} at the end")
+
+
+def _load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 if __name__ == "__main__":
