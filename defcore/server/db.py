@@ -23,6 +23,8 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 # Execution options of a connection that only reads: on SQLite its transaction is a deferred
 # BEGIN, which takes no write lock, so readers never wait for (or block) a writer under WAL.
 READ_ONLY: dict[str, Any] = {"defcore_read_only": True}
+# How long a SQLite writer waits for the write lock before "database is locked"
+SQLITE_BUSY_MS = 30_000
 
 
 def default_url() -> str:
@@ -60,7 +62,7 @@ def make_engine(url: str | None) -> Engine:
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": SQLITE_BUSY_MS / 1000}
     else:
         kwargs["pool_pre_ping"] = True
         kwargs["pool_size"] = 10

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, func, select
+from sqlalchemy import Connection, Engine, Select, delete, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 
@@ -35,6 +35,7 @@ from defcore.server.access import (
     principal_for_user,
     readable_results,
 )
+from defcore.server.db import SQLITE_BUSY_MS
 from defcore.server.guidelines import GuidelineRegistry
 from defcore.server.ingest import parse_body, run_from_json, tests_to_json
 from defcore.server.models import (
@@ -264,22 +265,64 @@ def verdict(
     run = run_from_json(stored.tests_json, stored.class_failures_json)
     answer = compute_verdict(guideline, resolved, run, load_platform=registry.get).as_dict()
     answer["guideline"] = guideline_id
+    row = {
+        "result_id": result.id,
+        "guideline_id": guideline_id,
+        "target": resolved.name,
+        "passed": bool(answer["passed"]),
+        "verdict_json": json.dumps(answer, separators=(",", ":")),
+    }
+    deferred = session.info.get(DEFERRED_VERDICTS)
+    if deferred is not None:
+        # A read transaction writes nothing: on SQLite a write would take the write lock and
+        # hold it while the page renders, and every upload would wait. The request stores
+        # the verdict after its read, in a short write of its own (store_verdicts).
+        deferred.append(row)
+        return answer
     try:
         with session.begin_nested():
-            session.add(
-                VerdictCache(
-                    result_id=result.id,
-                    guideline_id=guideline_id,
-                    target=resolved.name,
-                    passed=bool(answer["passed"]),
-                    verdict_json=json.dumps(answer, separators=(",", ":")),
-                )
-            )
-    except (IntegrityError, OperationalError):
-        # Another request cached the same verdict first, or (SQLite) a read transaction could
-        # not take the write lock: the cache is only a shortcut, the answer stands.
-        pass
+            session.add(VerdictCache(**row))
+    except IntegrityError:
+        pass  # another request cached the same verdict first: the answer stands
     return answer
+
+
+# session.info key of a read transaction's list of verdicts to cache once it has ended
+DEFERRED_VERDICTS = "defcore_deferred_verdicts"
+# How long a read waits for SQLite's write lock to cache its verdicts before it gives up
+CACHE_WAIT_MS = 200
+
+
+def store_verdicts(engine: Engine, rows: list[dict[str, Any]]) -> None:
+    """Cache verdicts a read computed, in a short write transaction of their own that waits
+    a moment at most for SQLite's write lock: the cache is only a shortcut, and a verdict not
+    cached now is computed again on the next view."""
+    sqlite = engine.dialect.name == "sqlite"
+    try:
+        with engine.connect() as conn:
+            if sqlite:
+                _busy_timeout(conn, CACHE_WAIT_MS)
+            try:
+                with conn.begin():
+                    for row in rows:
+                        try:
+                            with conn.begin_nested():
+                                conn.execute(insert(VerdictCache).values(**row))
+                        except IntegrityError:
+                            pass  # cached meanwhile, or its result deleted
+            finally:
+                if sqlite:
+                    _busy_timeout(conn, SQLITE_BUSY_MS)
+    except OperationalError:
+        pass  # the write lock stayed taken, or the database went away: nothing is lost
+
+
+def _busy_timeout(conn: Connection, milliseconds: int) -> None:
+    # On the DB-API connection: through SQLAlchemy the PRAGMA would open a transaction (and
+    # our BEGIN IMMEDIATE, the very wait it is meant to shorten).
+    cursor = conn.connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {int(milliseconds)}")
+    cursor.close()
 
 
 def verify_result(

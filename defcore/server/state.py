@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,6 +17,7 @@ from defcore.server.db import READ_ONLY
 from defcore.server.guidelines import GuidelineRegistry
 from defcore.server.models import User
 from defcore.server.parsing import UploadParser
+from defcore.server.service import DEFERRED_VERDICTS, store_verdicts
 from defcore.server.sessions import SESSION_COOKIE, live_session
 from defcore.server.trail import set_actor
 
@@ -89,7 +91,12 @@ class AppState:
         if write is None:
             write = request.method not in READ_METHODS
         factory = self.sessions if write else self.read_sessions
+        deferred: list[dict[str, Any]] = []
         with factory() as session, session.begin():
+            if not write:
+                session.info[DEFERRED_VERDICTS] = deferred
             principal = principal_of(session, request)
             set_actor(session, principal.user_id)  # whom the audit trail names
             yield session, principal
+        if deferred:
+            store_verdicts(self.engine, deferred)

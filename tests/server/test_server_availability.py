@@ -24,12 +24,15 @@ from server_support import (
     ServerThread,
     free_port,
     postgres_bindir,
+    refstack_body,
     storage_tests,
 )
+from sqlalchemy import func, select
 
 from defcore.server.app import create_app
 from defcore.server.db import make_engine, migrate, session_factory, transaction
 from defcore.server.ingest import MAX_BODY_BYTES
+from defcore.server.models import VerdictCache
 from defcore.server.service import create_account
 
 
@@ -142,15 +145,16 @@ def _serve(database_url: str) -> tuple[subprocess.Popen[bytes], str]:
         time.sleep(0.1)
 
 
-def test_health_answers_within_a_second_during_a_maximum_upload(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+def test_health_answers_within_a_second_during_a_maximum_upload(database_url: str) -> None:
+    """On each database (the upload's parse holds no transaction on either)."""
+    url = database_url
     token = _admin_token(url)
     body = _big_upload(MAX_BODY_BYTES, uuid.uuid4().hex)
     proc, base = _serve(url)
     try:
         # the database URL came from the environment: it is on no command line
         cmdline = Path(f"/proc/{proc.pid}/cmdline").read_bytes()
-        assert str(tmp_path).encode() not in cmdline
+        assert url.split("://", 1)[1].encode() not in cmdline
         answer: dict[str, httpx.Response] = {}
 
         def slow_chunks() -> Iterator[bytes]:
@@ -209,3 +213,31 @@ def test_large_uploads_at_once_never_find_the_database_locked(live: Live) -> Non
         read_statuses = [s for r in readers for s in r.result()]
     assert statuses == [201, 201, 201], statuses
     assert read_statuses and all(s < 500 for s in read_statuses), set(read_statuses)
+
+
+def test_a_result_page_never_waits_for_the_write_lock(live: Live) -> None:
+    """A page view computes verdicts and caches them after its read, in a short write of its
+    own: with another writer holding SQLite's lock the page still answers at once, and a
+    later view caches what it computed."""
+    if live.backend != "sqlite":
+        pytest.skip("the write lock is SQLite's")
+    user = live.user()
+    r = live.upload(refstack_body(storage_tests(), salt=uuid.uuid4().hex), user.token)
+    assert r.status_code == 201, r.text
+    result_id = r.json()["id"]
+    with live.engine.connect() as writer:
+        writer.exec_driver_sql("SELECT 1")  # its transaction began IMMEDIATE: it has the lock
+        try:
+            started = time.monotonic()
+            page = live.call("GET", f"/results/{result_id}", user.token)
+            took = time.monotonic() - started
+        finally:
+            writer.rollback()
+    assert page.status_code == 200, page.text[:300]
+    assert took < 3, f"the page waited {took:.1f} s for the write lock"
+    # with the lock free, the next view caches what it computed
+    assert live.call("GET", f"/results/{result_id}", user.token).status_code == 200
+    with live.engine.connect() as conn:
+        query = select(func.count()).select_from(VerdictCache)
+        cached = conn.scalar(query.where(VerdictCache.result_id == result_id))
+    assert cached
