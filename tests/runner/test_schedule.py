@@ -57,6 +57,15 @@ def test_small_classes_stay_on_one_worker_and_pay_one_set_up() -> None:
     assert result.expected_seconds == [3.5, 3.5, 3.5]
 
 
+def test_a_class_costs_its_recorded_set_up() -> None:
+    ids = ["m.Boots.test_1", "m.Boots.test_2", "m.Quick.test_1", "m.Other.test_1"]
+    timings = {t: 1.0 for t in ids} | {"m.Boots": 20.0}
+    result = plan(ids, 2, timings, class_setup=2.0)
+    # Boots pays its 20 s set-up once (22 s) and has a worker to itself; the others pay 2 s each.
+    assert sorted(result.expected_seconds) == [6.0, 22.0]
+    assert ["m.Boots.test_1", "m.Boots.test_2"] in result.workers
+
+
 def test_never_more_workers_than_tests() -> None:
     assert len(plan(["a.B.test_1"], 8, {}).workers) == 1
 
@@ -68,7 +77,7 @@ def test_worker_file_selects_exactly_the_planned_tests(tmp_path: Path) -> None:
     path = tmp_path / "workers.yaml"
     result.write_worker_file(path)
     workers = yaml.safe_load(path.read_text())
-    for planned, entry in zip(result.workers, workers, strict=True):
+    for planned, entry in zip([w for w in result.workers if w], workers, strict=True):
         chosen = {t for t in ids if any(re.search(rx, t) for rx in entry["worker"])}
         assert chosen == set(planned)  # test_1 must not also select test_10 or test_1_more
 
