@@ -17,6 +17,7 @@ What had to be said to Cinder for this to work on one machine without root:
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from defcore.lab.config import LabConfig
@@ -114,11 +115,10 @@ def _prepare(plan: LabPlan) -> list[Step]:
         for sub in ("state", "conversion", "locks", "volumes"):
             (home(config) / sub).mkdir(parents=True, exist_ok=True)
         conf_path(config).write_text(cinder_conf(plan, database_url))
-        run_tool(
-            [venv_bin("cinder-manage"), "--config-file", str(conf_path(config)), "db", "sync"],
-            config.log_dir / "cinder-manage.log",
-            what="cinder-manage db sync",
-        )
+        argv = [venv_bin("cinder-manage"), "--config-file", str(conf_path(config)), "db", "sync"]
+        log = config.log_dir / "cinder-manage.log"
+        sync = functools.partial(run_tool, argv, log, what="cinder-manage db sync")
+        mariadb.schema(plan, "cinder", ("cinder-manage", "db", "sync"), sync)
 
     return [schema]
 

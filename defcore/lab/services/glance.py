@@ -13,6 +13,7 @@ cloud that enforces formats is judged as it is.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from defcore.lab.config import LabConfig
@@ -90,11 +91,10 @@ def _prepare(plan: LabPlan) -> list[Step]:
             (home(config) / sub).mkdir(parents=True, exist_ok=True)
         conf = home(config) / "glance-api.conf"
         conf.write_text(glance_api_conf(plan, database_url))
-        run_tool(
-            [venv_bin("glance-manage"), "--config-file", str(conf), "db_sync"],
-            config.log_dir / "glance-manage.log",
-            what="glance-manage db_sync",
-        )
+        argv = [venv_bin("glance-manage"), "--config-file", str(conf), "db_sync"]
+        log = config.log_dir / "glance-manage.log"
+        sync = functools.partial(run_tool, argv, log, what="glance-manage db_sync")
+        mariadb.schema(plan, "glance", ("glance-manage", "db_sync"), sync)
 
     return [schema]
 

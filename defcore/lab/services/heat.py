@@ -29,6 +29,7 @@ environment.d (aliases of retired names, templates under /etc/heat) is not loade
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -138,11 +139,10 @@ def _prepare(plan: LabPlan) -> list[Step]:
         for sub in ("locks", "environment.d"):
             (home(config) / sub).mkdir(parents=True, exist_ok=True)
         conf_path(config).write_text(heat_conf(plan, database_url))
-        run_tool(
-            [venv_bin("heat-manage"), "--config-file", str(conf_path(config)), "db_sync"],
-            config.log_dir / "heat-manage.log",
-            what="heat-manage db_sync",
-        )
+        argv = [venv_bin("heat-manage"), "--config-file", str(conf_path(config)), "db_sync"]
+        log = config.log_dir / "heat-manage.log"
+        sync = functools.partial(run_tool, argv, log, what="heat-manage db_sync")
+        mariadb.schema(plan, "heat", ("heat-manage", "db_sync"), sync)
 
     return [schema]
 

@@ -8,11 +8,16 @@ seconds before a database server could be.
 from __future__ import annotations
 
 import base64
+import contextlib
+import functools
+import hashlib
 import secrets
+import shutil
+import sqlite3
 import sys
 from pathlib import Path
 
-from defcore.lab import provision
+from defcore.lab import provision, schema_cache
 from defcore.lab.config import ADMIN_PASSWORD, REGION, LabConfig
 from defcore.lab.processes import ServiceSpec, run_tool
 from defcore.lab.services.base import LabPlan, LabService, Step
@@ -95,27 +100,39 @@ def write_key_repository(directory: Path) -> None:
 
 
 def initialise(config: LabConfig) -> None:
-    """Write the configuration, the database and keys, then the admin and its endpoint."""
+    """Write the configuration and keys, then the database with the admin and its endpoint.
+
+    The database is what `keystone-manage db_sync` then `bootstrap` make, kept by the schema
+    cache (`defcore.lab.schema_cache`): two Python processes importing all of Keystone, on the
+    path of every lab's start. Bootstrap writes nothing of this lab but the identity endpoint's
+    URL (the port), which is set again on a database loaded from the cache."""
     conf = write_config(config)
     home = config.service_dir("keystone")
     write_key_repository(home / "fernet-keys")
     write_key_repository(home / "credential-keys")
-    _manage(config, conf, "db_sync")
-    _manage(
-        config,
-        conf,
-        "bootstrap",
-        "--bootstrap-password",
-        ADMIN_PASSWORD,
-        "--bootstrap-admin-url",
-        url(config),
-        "--bootstrap-internal-url",
-        url(config),
-        "--bootstrap-public-url",
-        url(config),
-        "--bootstrap-region-id",
-        REGION,
+    database = home / "keystone.db"
+    bootstrap = ["bootstrap", "--bootstrap-password", ADMIN_PASSWORD]
+    bootstrap += ["--bootstrap-region-id", REGION]
+    for interface in ("admin", "internal", "public"):
+        bootstrap += [f"--bootstrap-{interface}-url", url(config)]
+
+    def make() -> None:
+        _manage(config, conf, "db_sync")
+        _manage(config, conf, *bootstrap)
+
+    # The key names what bootstrap was given, but the URLs (see above) and not the password
+    # itself: the file name is a digest anyway, and the password is the lab's fixed one.
+    digest = hashlib.sha256(ADMIN_PASSWORD.encode()).hexdigest()
+    command = ["keystone-manage", "db_sync", "bootstrap", f"--region={REGION}", digest]
+    loaded = schema_cache.made_or_loaded(
+        schema_cache.cached_file("keystone", command, ".sqlite"),
+        make,
+        save=functools.partial(shutil.copyfile, database),
+        load=lambda dump: shutil.copyfile(dump, database),
     )
+    if loaded:
+        with contextlib.closing(sqlite3.connect(database)) as db, db:
+            db.execute("UPDATE endpoint SET url = ?", (url(config),))
 
 
 def _prepare(plan: LabPlan) -> list[Step]:

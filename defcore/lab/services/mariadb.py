@@ -12,9 +12,12 @@ be reached through that socket. Each service gets its own databases and user:
 from __future__ import annotations
 
 import shutil
+import subprocess
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from defcore.errors import LabError
+from defcore.lab import schema_cache
 from defcore.lab.config import LabConfig, service_password
 from defcore.lab.processes import ServiceSpec, run_tool
 from defcore.lab.services.base import LabPlan, LabService, Step
@@ -45,7 +48,7 @@ def database(plan: LabPlan, name: str, *, user: str) -> str:
         f"GRANT ALL PRIVILEGES ON `{name}`.* TO '{user}'@'127.0.0.1';"
     )
     run_tool(
-        [_client(), "--no-defaults", f"--socket={socket_path(config)}", "-uroot", "-e", sql],
+        [*_root(config), "-e", sql],
         config.log_dir / "mariadb-client.log",
         timeout=60,
         what=f"creating database {name}",
@@ -53,8 +56,52 @@ def database(plan: LabPlan, name: str, *, user: str) -> str:
     return f"mysql+pymysql://{user}:{password}@127.0.0.1:{config.port(PORT)}/{name}?charset=utf8"
 
 
+def schema(plan: LabPlan, name: str, command: Sequence[str], sync: Callable[[], object]) -> bool:
+    """Database `name` (made by `database`) as `sync` leaves it: loaded from a dump of an earlier
+    lab when one was made with the same installed versions, else synced and dumped (see
+    `defcore.lab.schema_cache`). `command` names the sync in the cache key, without paths
+    ("nova-manage db sync"). Returns True when the dump was loaded."""
+    config = plan.config
+    root = _root(config)
+    log = config.log_dir / "mariadb-client.log"
+
+    def save(file: Path) -> None:
+        argv = [_dump_tool(), *root[1:], "--skip-comments", "--skip-dump-date"]
+        argv += ["--single-transaction", "--routines", "--triggers", f"--result-file={file}", name]
+        run_tool(argv, log, timeout=120, what=f"dumping database {name}")
+
+    def load(file: Path) -> None:
+        argv = [*root, f"--database={name}", "-e", f"source {file}"]
+        run_tool(argv, log, timeout=120, what=f"loading database {name} from {file}")
+
+    dump = schema_cache.cached_file(name, command, ".sql")
+    return schema_cache.made_or_loaded(dump, sync, save, load)
+
+
+def query(config: LabConfig, sql: str) -> list[list[str]]:
+    """Rows of a query as root, each a list of its columns (as text)."""
+    done = subprocess.run(
+        [*_root(config), "--batch", "--skip-column-names", "-e", sql],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise LabError(f"MariaDB query failed: {sql[:80]}: {done.stderr.strip()[:200]}")
+    return [line.split("\t") for line in done.stdout.splitlines()]
+
+
+def _root(config: LabConfig) -> list[str]:
+    return [_client(), "--no-defaults", f"--socket={socket_path(config)}", "-uroot"]
+
+
 def _client() -> str:
     return shutil.which("mariadb") or "/usr/bin/mariadb"
+
+
+def _dump_tool() -> str:
+    return shutil.which("mariadb-dump") or "/usr/bin/mariadb-dump"
 
 
 def _installed() -> None:

@@ -14,6 +14,7 @@ router-gateway and external-network tests need.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -128,11 +129,11 @@ def _prepare(plan: LabPlan) -> list[Step]:
             (home(config) / sub).mkdir(parents=True, exist_ok=True)
         conf_path(config).write_text(neutron_conf(plan, database_url))
         manage = [venv_bin("neutron-db-manage"), "--config-file", str(conf_path(config))]
-        run_tool(
-            [*manage, "upgrade", "heads"],
-            config.log_dir / "neutron-db-manage.log",
-            what="neutron-db-manage upgrade heads",
+        log = config.log_dir / "neutron-db-manage.log"
+        sync = functools.partial(
+            run_tool, [*manage, "upgrade", "heads"], log, what="neutron-db-manage upgrade heads"
         )
+        mariadb.schema(plan, "neutron", ("neutron-db-manage", "upgrade", "heads"), sync)
 
     return [schema]
 

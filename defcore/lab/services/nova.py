@@ -13,8 +13,10 @@ what it needs on any cloud. Quotas are raised so that Tempest's parallel classes
 
 from __future__ import annotations
 
+import functools
 import sys
 import time
+import uuid
 from pathlib import Path
 
 from defcore.errors import LabError
@@ -36,6 +38,7 @@ USER = ServiceUser("nova")
 COMPUTE_HOST = "defcore-compute"  # the hypervisor's host and node name
 DISCOVER_TIMEOUT = 120.0  # seconds for nova-compute to register: it imports all of Nova first
 CELL = "cell1"
+CELL0_UUID = "00000000-0000-0000-0000-000000000000"  # Nova's fixed uuid of cell0
 
 
 def url(config: LabConfig) -> str:
@@ -169,23 +172,51 @@ def _prepare(plan: LabPlan) -> list[Step]:
             (home(config) / directory).mkdir(parents=True, exist_ok=True)
         api_url = mariadb.database(plan, "nova_api", user=USER.name)
         cell_url = mariadb.database(plan, "nova", user=USER.name)
+        cell0_url = mariadb.database(plan, "nova_cell0", user=USER.name)
         conf = conf_path(config)
         conf.write_text(nova_conf(plan, api_url, cell_url))
-        _manage(config, conf, "api_db", "sync")
-        cell0_url = mariadb.database(plan, "nova_cell0", user=USER.name)
-        _manage(config, conf, "cell_v2", "map_cell0", "--database_connection", cell0_url)
-        _manage(config, conf, "cell_v2", "create_cell", "--name", CELL)
+        sync = functools.partial(_manage, config, conf, "api_db", "sync")
+        mariadb.schema(plan, "nova_api", ("nova-manage", "api_db", "sync"), sync)
+        _map_cells(plan, cell0_url, cell_url)
 
     def cell(name: str) -> Step:
         def sync() -> None:
             home(config).mkdir(parents=True, exist_ok=True)
             cell_url = mariadb.database(plan, name, user=USER.name)
             conf = _cell_conf(config, name, cell_url)
-            _manage(config, conf, "db", "sync", "--local_cell", log=f"nova-manage-{name}.log")
+            manage = functools.partial(
+                _manage, config, conf, "db", "sync", "--local_cell", log=f"nova-manage-{name}.log"
+            )
+            mariadb.schema(plan, name, ("nova-manage", "db", "sync", "--local_cell"), manage)
 
         return sync
 
     return [api, cell("nova"), cell("nova_cell0")]
+
+
+def _map_cells(plan: LabPlan, cell0_url: str, cell_url: str) -> None:
+    """The rows `nova-manage cell_v2 map_cell0` and `create_cell` write into nova_api's
+    cell_mappings: cell0 (Nova's fixed all-zero uuid, no message queue) for servers that were
+    never scheduled, and cell1 with the lab's queue and database. Written here, because each of
+    those commands is another Python process importing all of Nova (a minute on a busy machine,
+    on the path of every Platform lab's start)."""
+
+    def text(value: str) -> str:
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+    rows = [
+        (CELL0_UUID, "cell0", "none:///", cell0_url),
+        (str(uuid.uuid4()), CELL, rabbitmq.transport_url(plan), cell_url),
+    ]
+    values = ", ".join(
+        f"(NOW(), {text(uid)}, {text(name)}, {text(transport)}, {text(database)}, 0)"
+        for uid, name, transport, database in rows
+    )
+    mariadb.query(
+        plan.config,
+        "INSERT INTO nova_api.cell_mappings "
+        f"(created_at, uuid, name, transport_url, database_connection, disabled) VALUES {values}",
+    )
 
 
 def _worker(plan: LabPlan, name: str, argv: list[str]) -> ServiceSpec:
@@ -223,25 +254,25 @@ def _processes(plan: LabPlan) -> list[ServiceSpec]:
 
 
 def _discover_hosts(plan: LabPlan) -> None:
-    """Map the compute host to cell1 once it has registered; until then no server is scheduled."""
+    """Map the compute host to cell1 once it has registered; until then no server is scheduled.
+
+    The registration is watched in the cell's database (a query, not a Python process), then
+    `nova-manage cell_v2 discover_hosts` runs once."""
     config = plan.config
-    conf = conf_path(config)
     deadline = time.monotonic() + DISCOVER_TIMEOUT
-    while time.monotonic() < deadline:
-        _manage(config, conf, "cell_v2", "discover_hosts", "--verbose")
-        run_tool(
-            [venv_bin("nova-manage"), "--config-file", str(conf), "cell_v2", "list_hosts"],
-            config.log_dir / "nova-hosts.log",
-            what="nova-manage cell_v2 list_hosts",
-        )
-        if COMPUTE_HOST in (config.log_dir / "nova-hosts.log").read_text():
-            return
-        time.sleep(2)
-    log = config.log_dir / "nova-compute.log"
-    raise LabError(
-        f"nova-compute did not register within {DISCOVER_TIMEOUT:.0f} s; "
-        f"see {log}: {last_lines(log)[:300]}"
-    )
+    registered = "SELECT host FROM nova.compute_nodes WHERE deleted = 0"
+    while [COMPUTE_HOST] not in mariadb.query(config, registered):
+        if time.monotonic() > deadline:
+            log = config.log_dir / "nova-compute.log"
+            raise LabError(
+                f"nova-compute did not register within {DISCOVER_TIMEOUT:.0f} s; "
+                f"see {log}: {last_lines(log)[:300]}"
+            )
+        time.sleep(0.5)
+    _manage(config, conf_path(config), "cell_v2", "discover_hosts", "--verbose")
+    if [COMPUTE_HOST] not in mariadb.query(config, "SELECT host FROM nova_api.host_mappings"):
+        log = config.log_dir / "nova-manage.log"
+        raise LabError(f"nova-manage cell_v2 discover_hosts mapped no host; see {log}")
 
 
 def stop_guests(service_dir: Path) -> list[str]:

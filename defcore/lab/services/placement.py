@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from defcore.lab.config import LabConfig
@@ -47,11 +48,10 @@ def _prepare(plan: LabPlan) -> list[Step]:
         home(config).mkdir(parents=True, exist_ok=True)
         conf = home(config) / "placement.conf"
         conf.write_text(placement_conf(plan, database_url))
-        run_tool(
-            [venv_bin("placement-manage"), "--config-file", str(conf), "db", "sync"],
-            config.log_dir / "placement-manage.log",
-            what="placement-manage db sync",
-        )
+        argv = [venv_bin("placement-manage"), "--config-file", str(conf), "db", "sync"]
+        log = config.log_dir / "placement-manage.log"
+        sync = functools.partial(run_tool, argv, log, what="placement-manage db sync")
+        mariadb.schema(plan, "placement", ("placement-manage", "db", "sync"), sync)
 
     return [schema]
 
