@@ -30,6 +30,17 @@ def test_the_list_is_cached_by_installed_versions(tmp_path: Path) -> None:
     assert len(first) > 1000
 
 
+def test_a_run_lists_only_the_modules_its_tests_are_in(tmp_path: Path) -> None:
+    module = "tempest.api.identity.v3.test_tokens"
+    tests = selection.installed_tests(tmp_path, [module])
+    assert tests and all(t.startswith(f"{module}.") for t in tests)
+    assert "tempest.api.identity.v3.test_tokens.TokensV3Test.test_create_token" in {
+        t.split("[", 1)[0] for t in tests
+    }
+    with pytest.raises(RunnerError, match="listing the installed Tempest tests failed"):
+        selection.installed_tests(tmp_path, ["tempest.api.identity.v3.test_no_such_module"])
+
+
 def test_storage_2020_06_is_all_found_in_the_installed_tempest(installed: list[str]) -> None:
     guideline = load("2020.06")
     chosen = selection.resolve(
