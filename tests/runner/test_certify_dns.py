@@ -24,17 +24,13 @@ REQUIRED_TESTS = 10  # dns.2020.06: dns-record-crud 6, dns-zone-crud 4
 
 def _certify_dns(state: LabState, run_dir: Path) -> tuple[int, str, dict[str, Any]]:
     args = ["--cloud", "defcore-lab", "--guideline", "2020.06", "--target", "dns"]
-    out = defcore(
-        "test", *args, "--run-dir", str(run_dir), env=defcore_env(state, run_dir.parent)
-    )
+    out = defcore("test", *args, "--run-dir", str(run_dir), env=defcore_env(state, run_dir.parent))
     assert (run_dir / "result.json").exists(), out.stderr[-2000:]
     return out.returncode, out.stdout, json.loads((run_dir / "result.json").read_text())
 
 
 def _capabilities(verdict: dict[str, Any]) -> dict[str, bool]:
-    return {
-        c["name"]: c["passed"] for comp in verdict["components"] for c in comp["capabilities"]
-    }
+    return {c["name"]: c["passed"] for comp in verdict["components"] for c in comp["capabilities"]}
 
 
 def test_dns_2020_06_passes_on_the_lab(designate_lab: LabState, tmp_path: Path) -> None:
@@ -84,6 +80,35 @@ def test_without_its_dns_server_zone_crud_does_not_pass(
         if t["outcome"] != "passed"
     ]
     assert failed == ["test_create_and_delete_zone"]
+
+
+def test_the_plugins_sections_come_from_the_dns_api(designate_lab: LabState) -> None:
+    from defcore.runner.cloud import load_cloud
+    from defcore.runner.discover import discover
+    from defcore.runner.plugin_conf import dns
+    from defcore.runner.resources import ComputeResources
+
+    for name in ("defcore-lab", "defcore-lab-member"):
+        cloud = load_cloud(name, designate_lab.clouds_file)
+        sections = dns.sections(cloud, discover(cloud), ComputeResources())
+        assert sections["dns_feature_enabled"] == {
+            "api_v2": "true",
+            "api_v2_root_recordsets": "true",
+            "api_v2_quotas": "true",
+        }
+        # The pool's NS record (ns1.defcore-lab.test.) resolves nowhere: no nameserver is
+        # guessed; the lab's clouds.yaml says where named answers instead.
+        assert "nameservers" not in sections["dns"]
+        assert "tld_suffix" not in sections["dns"]  # the lab restricts zones to no TLD
+
+
+def test_pool_ns_records_that_resolve_become_nameservers() -> None:
+    from defcore.runner.plugin_conf import dns
+
+    pools = {"pools": [{"ns_records": [{"hostname": "localhost."}, {"hostname": "nx.invalid."}]}]}
+    found = dns._nameservers(pools)
+    assert "127.0.0.1:53" in found and set(found) <= {"127.0.0.1:53", "[::1]:53"}
+    assert dns._nameservers(None) == []
 
 
 def _config(state: LabState) -> lab.LabConfig:
