@@ -12,6 +12,8 @@ from defcore.lab.lab import LabState
 
 REPO = Path(__file__).resolve().parents[2]
 STORAGE = "OpenStack Powered Storage"
+PLATFORM = "OpenStack Powered Platform"
+COMPUTE = "OpenStack Powered Compute"
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,18 @@ def defcore(
 def run_storage(
     state: LabState, run_dir: Path, *extra: str, cloud: str = "defcore-lab"
 ) -> Finished:
+    return run_target(state, run_dir, STORAGE, *extra, cloud=cloud)
+
+
+def run_target(
+    state: LabState,
+    run_dir: Path,
+    target: str,
+    *extra: str,
+    cloud: str = "defcore-lab",
+    timeout: float = 600,
+) -> Finished:
+    """`defcore test` of one 2020.06 target against a lab, as a user runs it."""
     out = defcore(
         "test",
         "--cloud",
@@ -62,10 +76,11 @@ def run_storage(
         "--guideline",
         "2020.06",
         "--target",
-        STORAGE,
+        target,
         "--run-dir",
         str(run_dir),
         *extra,
         env=defcore_env(state, run_dir.parent),
+        timeout=timeout,
     )
     return Finished(run_dir, out.returncode, out.stdout, out.stderr)

@@ -128,9 +128,20 @@ def test(
 
 @click.command("certify-lab")
 @click.option("--guideline", default="newest", show_default=True)
-@click.option("--target", default="OpenStack Powered Storage", show_default=True)
-@click.option("--nodes", default=3, show_default=True, help="Storage nodes of the lab.")
-@click.option("--platform", is_flag=True, help="Start the Platform lab (the compute services too).")
+@click.option(
+    "--target",
+    help='[default: "OpenStack Powered Platform", or "OpenStack Powered Storage" with --storage]',
+)
+@click.option(
+    "--platform/--storage",
+    default=True,
+    show_default=True,
+    help="The Platform lab (compute, network, volume, image, identity, object) or the Storage "
+    "lab (Keystone and Swift only).",
+)
+@click.option(
+    "--nodes", type=int, help="Storage nodes of the lab.  [default: 1 Platform, 3 Storage]"
+)
 @click.option("--keep-lab", is_flag=True, help="Leave the lab running afterwards.")
 @click.option("--port-offset", default=0, show_default=True, help="Add this to the lab's ports.")
 @click.option("--run-dir", type=click.Path(file_okay=False, path_type=Path))
@@ -138,9 +149,9 @@ def test(
 def certify_lab(
     ctx: click.Context,
     guideline: str,
-    target: str,
-    nodes: int,
+    target: str | None,
     platform: bool,
+    nodes: int | None,
     keep_lab: bool,
     port_offset: int,
     run_dir: Path | None,
@@ -148,6 +159,10 @@ def certify_lab(
     """Start the local lab cloud, certify it, and print the verdict and the report's path."""
     console = make_console()
     directory = lab.default_lab_dir()
+    if target is None:
+        target = "OpenStack Powered Platform" if platform else "OpenStack Powered Storage"
+    if nodes is None:
+        nodes = 1 if platform else 3  # Swift's replicas matter to Storage; to Platform, memory
     config = lab.LabConfig(
         directory=directory, nodes=nodes, port_offset=port_offset, platform=platform
     )

@@ -108,6 +108,9 @@ def _processes(plan: LabPlan) -> list[ServiceSpec]:
             port=plan.config.port(PORT),
             env={"OS_GLANCE_CONFIG_DIR": str(home(plan.config))},
             health_path="/healthcheck",
+            # Two: with one, Nova's snapshot uploads and Tempest's four workers queue behind
+            # each other, and on a busy machine a request waited past Tempest's 60 s timeout.
+            workers=2,
         )
     ]
 

@@ -22,7 +22,9 @@ from defcore.lab.config import ADMIN_PASSWORD, REGION, LabConfig
 from defcore.lab.processes import ServiceSpec, run_tool
 from defcore.lab.services.base import LabPlan, LabService, Step
 
-MANAGE_TIMEOUT = 120.0
+# Seconds for one keystone-manage step. `bootstrap` takes a few seconds on an idle machine and
+# was seen taking over 120 s on 2 cores with three Platform labs starting beside it.
+MANAGE_TIMEOUT = 300.0
 PORT = 5000
 
 
