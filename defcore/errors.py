@@ -25,6 +25,7 @@ so neither the CLI nor the app keeps a table of its own::
         ├── Conflict                          409 (its `extra` goes into the error body)
         ├── SignatureError                    400
         ├── ProposalError                     422
+        ├── InvalidInput                      422 (a form field that does not validate)
         ├── ServiceUnavailable                503 (the database is away; try again later)
         ├── TrailError                        500 (no key: the server is misconfigured)
         └── UploadError                       400
@@ -136,6 +137,12 @@ class SignatureError(ServerError):
 
 class ProposalError(ServerError):
     """A proposal names a capability, status or criterion its guideline does not have."""
+
+    http_status = 422
+
+
+class InvalidInput(ServerError):
+    """A request's or a form's field that does not validate; the message names the field."""
 
     http_status = 422
 

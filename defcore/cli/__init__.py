@@ -16,6 +16,7 @@ from defcore.cli.flag import flag
 from defcore.cli.gate import gate
 from defcore.cli.governance import governance
 from defcore.cli.guideline import guideline
+from defcore.cli.key import key
 from defcore.cli.lab import lab_group
 from defcore.cli.product import product
 from defcore.cli.product_status import status as _product_status  # noqa: F401  (joins `product`)
@@ -25,7 +26,9 @@ from defcore.cli.score import score
 from defcore.cli.sections import sections
 from defcore.cli.server import serve, server
 from defcore.cli.test import certify_lab, test
+from defcore.cli.tokens import token_group
 from defcore.cli.upload import upload
+from defcore.cli.vendor import vendor
 from defcore.errors import DefcoreError
 
 
@@ -41,6 +44,9 @@ cli.add_command(serve)
 cli.add_command(upload)
 cli.add_command(results)
 cli.add_command(product)
+cli.add_command(vendor)
+cli.add_command(key)
+cli.add_command(token_group)
 cli.add_command(proposal)
 cli.add_command(deployed)
 cli.add_command(sections)

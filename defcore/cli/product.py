@@ -140,3 +140,74 @@ def version_id_of(remote: Remote, product_id: int, version_name: str) -> int:
             return int(v["id"])
     known = ", ".join(v["version"] for v in data["versions"]) or "none"
     raise ServerError(f"product {product_id} has no version {version_name!r} (it has: {known})")
+
+
+@product.command("edit")
+@remote_options()
+@click.argument("product_id", type=click.IntRange(1))
+@click.option("--name", default=None)
+@click.option("--kind", type=KINDS, default=None)
+@click.option("--description", default=None)
+@click.option("--public/--private", default=None, help="List it in the marketplace, or not.")
+@format_option
+def edit(
+    server: str,
+    token: str,
+    product_id: int,
+    name: str | None,
+    kind: str | None,
+    description: str | None,
+    public: bool | None,
+    fmt: str,
+) -> None:
+    """Change a product's name, kind, description or visibility."""
+    change = {"name": name, "kind": kind, "description": description, "public": public}
+    body = {k: v for k, v in change.items() if v is not None}
+    if not body:
+        raise click.UsageError("nothing to change: give --name, --kind, --description or --public")
+    _show_product(Remote(server, token).call("PATCH", f"/v1/products/{product_id}", body), fmt)
+
+
+@product.command("delete")
+@remote_options()
+@click.argument("product_id", type=click.IntRange(1))
+def delete(server: str, token: str, product_id: int) -> None:
+    """Delete a product and its versions (refused while it has a verified result)."""
+    Remote(server, token).call("DELETE", f"/v1/products/{product_id}")
+    click.echo(f"product {product_id} deleted", err=True)
+
+
+@version.command("edit")
+@remote_options()
+@click.argument("product_id", type=click.IntRange(1))
+@click.argument("version_name", metavar="VERSION")
+@click.option("--rename", "new_name", default=None, help="A new name for the version.")
+@click.option("--cpid", default=None, help="The cloud's id ('' to clear it).")
+def version_edit(
+    server: str,
+    token: str,
+    product_id: int,
+    version_name: str,
+    new_name: str | None,
+    cpid: str | None,
+) -> None:
+    """Rename a product's VERSION or set its cpid."""
+    body = {k: v for k, v in {"version": new_name, "cpid": cpid}.items() if v is not None}
+    if not body:
+        raise click.UsageError("nothing to change: give --rename or --cpid")
+    remote = Remote(server, token)
+    version_id = version_id_of(remote, product_id, version_name)
+    data = remote.call("PATCH", f"/v1/products/{product_id}/versions/{version_id}", body)
+    click.echo(f"version {data['version']} (id {data['id']}) cpid {data['cpid'] or '-'}")
+
+
+@version.command("delete")
+@remote_options()
+@click.argument("product_id", type=click.IntRange(1))
+@click.argument("version_name", metavar="VERSION")
+def version_delete(server: str, token: str, product_id: int, version_name: str) -> None:
+    """Delete a product's VERSION (refused while it has a verified result)."""
+    remote = Remote(server, token)
+    version_id = version_id_of(remote, product_id, version_name)
+    remote.call("DELETE", f"/v1/products/{product_id}/versions/{version_id}")
+    click.echo(f"version {version_name} of product {product_id} deleted", err=True)

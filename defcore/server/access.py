@@ -22,6 +22,7 @@ class Principal:
     roles: dict[int, str] = field(default_factory=dict)  # vendor id -> "admin" | "member"
     # Signed in through a browser session: the CSRF token its forms must send back.
     csrf: str = ""
+    token_id: int | None = None  # the API token the request was made with
 
     @property
     def signed_in(self) -> bool:
@@ -55,17 +56,19 @@ def principal_for_token(session: Session, token: str | None) -> Principal | None
     user = session.get(User, row.user_id)
     if user is None:
         return None
-    return principal_for_user(session, user)
+    return principal_for_user(session, user, token_id=row.id)
 
 
-def principal_for_user(session: Session, user: User, csrf: str = "") -> Principal:
+def principal_for_user(
+    session: Session, user: User, csrf: str = "", token_id: int | None = None
+) -> Principal:
     """The account with its vendor roles (a signed upload acts as its key's owner; a browser
-    session carries its forms' CSRF token)."""
+    session carries its forms' CSRF token; an API token names itself)."""
     roles = {
         m.vendor_id: m.role
         for m in session.scalars(select(VendorMember).where(VendorMember.user_id == user.id))
     }
-    return Principal(user, roles, csrf)
+    return Principal(user, roles, csrf, token_id)
 
 
 def can_read_result(p: Principal, result: Result) -> bool:

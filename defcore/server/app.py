@@ -24,7 +24,15 @@ from starlette.exceptions import HTTPException
 
 from defcore import __version__
 from defcore.errors import Conflict, DefcoreError, ServerError
-from defcore.server import api, pages, pages_diff, pages_feedback, pages_session, trail
+from defcore.server import (
+    api,
+    pages,
+    pages_accounts,
+    pages_diff,
+    pages_feedback,
+    pages_session,
+    trail,
+)
 from defcore.server.db import make_engine, normalize_url, require_current, session_factory
 from defcore.server.guidelines import GuidelineRegistry
 from defcore.server.limits import BodyLimit, BodyTooLarge
@@ -185,6 +193,7 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(pages_feedback.router)
     app.include_router(pages_diff.router)
+    app.include_router(pages_accounts.router)
     return app
 
 

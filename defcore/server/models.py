@@ -33,6 +33,10 @@ NAMING = {
 
 PRODUCT_KINDS = ("distribution", "public-cloud", "appliance")
 VENDOR_ROLES = ("admin", "member")
+# RefStack's vendor types less "foundation": registered private, asked to become official
+# (pending), approved by a foundation admin (official); a denial returns it to private.
+VENDOR_STATUSES = ("private", "pending", "official")
+VENDOR_EVENT_KINDS = ("registered", "requested", "cancelled", "approved", "denied")
 
 
 def utcnow() -> datetime:
@@ -71,10 +75,16 @@ class ApiToken(Base):
 
 
 class PublicKey(Base):
-    """A public key an account signs uploads with (RSA or Ed25519)."""
+    """A public key an account signs uploads with (RSA or Ed25519).
+
+    A key belongs to one account only (the unique fingerprint): a signed upload names its owner.
+    """
 
     __tablename__ = "public_keys"
-    __table_args__ = (UniqueConstraint("user_id", "fingerprint"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "fingerprint"),
+        Index("ux_public_keys_fingerprint", "fingerprint", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -91,6 +101,10 @@ class Vendor(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # "private" | "pending" | "official"; mirrors the newest decision in vendor_events
+    status: Mapped[str] = mapped_column(String(20), default="private", server_default="private")
+    # a foundation admin's reason for the newest approval or denial
+    status_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     members: Mapped[list[VendorMember]] = relationship(back_populates="vendor")
     products: Mapped[list[Product]] = relationship(back_populates="vendor")
@@ -107,6 +121,42 @@ class VendorMember(Base):
 
     vendor: Mapped[Vendor] = relationship(back_populates="members")
     user: Mapped[User] = relationship(back_populates="memberships")
+
+
+class VendorEvent(Base):
+    """One step of a vendor's registration: registered, asked, approved, denied; the record."""
+
+    __tablename__ = "vendor_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    actor: Mapped[User] = relationship()
+
+
+class Invitation(Base):
+    """A vendor admin's invitation of an account, by name, to join the vendor.
+
+    The invited account is not a member until it accepts. The invitation names the account
+    rather than pointing at it, so that inviting tells the inviter nothing about which
+    accounts exist.
+    """
+
+    __tablename__ = "invitations"
+    __table_args__ = (UniqueConstraint("vendor_id", "user_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    vendor_id: Mapped[int] = mapped_column(ForeignKey("vendors.id", ondelete="CASCADE"))
+    user_name: Mapped[str] = mapped_column(String(200), index=True)
+    role: Mapped[str] = mapped_column(String(20), default="member")
+    invited_by: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    vendor: Mapped[Vendor] = relationship()
 
 
 class Product(Base):
@@ -135,6 +185,9 @@ class ProductVersion(Base):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"))
     version: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # The cloud's id as refstack-client reports it; unique within a vendor (checked by
+    # defcore.server.products), so that an upload with it finds one version of the uploader's.
+    cpid: Mapped[str] = mapped_column(String(200), default="", server_default="", index=True)
 
     product: Mapped[Product] = relationship(back_populates="versions")
 

@@ -145,11 +145,34 @@ class MeOut(BaseModel):
     foundation_admin: bool
     vendors: list[Membership]
     maintainer: bool = False
+    # the text to sign with a private key to register its public key (POST /v1/me/keys)
+    key_proof: str = ""
+
+
+KeyText = Annotated[str, Field(min_length=1, max_length=20_000), AfterValidator(_text)]
+SignatureText = Annotated[str, Field(min_length=1, max_length=4_000), AfterValidator(_text)]
 
 
 class KeyIn(Strict):
-    public_key: Annotated[str, Field(min_length=1, max_length=20_000), AfterValidator(_text)]
+    public_key: KeyText
+    # the key's signature (hex or base64) of MeOut.key_proof: proof of the private key
+    self_signature: SignatureText
     label: Annotated[str, Field(max_length=200), AfterValidator(_name)] = ""
+
+
+class RefstackKeyIn(Strict):
+    """RefStack's POST /v1/profile/pubkeys body."""
+
+    raw_key: KeyText
+    # hex RSA-SHA256 signature of the string "signature" (`refstack-client self-sign`)
+    self_signature: SignatureText
+
+
+class RefstackKeyOut(BaseModel):
+    id: str
+    format: str
+    pubkey: str
+    comment: str
 
 
 class KeyOut(BaseModel):
@@ -166,11 +189,42 @@ class VendorIn(Strict):
 class VendorOut(BaseModel):
     id: int
     name: str
+    status: str = "official"  # private | pending | official
+    # the foundation admin's reason for the newest decision (only to the vendor's members)
+    status_reason: str = ""
 
 
-class MemberIn(Strict):
-    user_id: DbId
+class DenyIn(Strict):
+    reason: Annotated[str, Field(min_length=1, max_length=10_000), AfterValidator(_text)]
+
+
+class ApproveIn(Strict):
+    reason: Text = ""
+
+
+class VendorEventOut(BaseModel):
+    kind: str
+    actor: str
+    reason: str
+    at: UtcDatetime
+
+
+class InvitationIn(Strict):
+    user: Name  # the account's name
     role: Role = "member"
+
+
+class InvitationOut(BaseModel):
+    id: int
+    vendor_id: int
+    vendor: str
+    user: str
+    role: str
+    created_at: UtcDatetime
+
+
+class RoleIn(Strict):
+    role: Role
 
 
 class MemberOut(BaseModel):
@@ -179,13 +233,24 @@ class MemberOut(BaseModel):
     role: str
 
 
+VersionName = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_name)]
+Cpid = Annotated[str, Field(max_length=200), AfterValidator(_name)]
+
+
 class VersionIn(Strict):
-    version: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_name)]
+    version: VersionName
+    cpid: Cpid = ""
+
+
+class VersionPatch(Strict):
+    version: VersionName | None = None
+    cpid: Cpid | None = None
 
 
 class VersionOut(BaseModel):
     id: int
     version: str
+    cpid: str = ""
 
 
 class ProductIn(Strict):
@@ -196,6 +261,8 @@ class ProductIn(Strict):
 
 
 class ProductPatch(Strict):
+    name: Name | None = None
+    kind: ProductKind | None = None
     description: Text | None = None
     public: bool | None = None
 
@@ -223,6 +290,21 @@ class VerdictOut(BaseModel):
     required_tests: int
     required_tests_passed: int
     components: list[dict[str, Any]]
+
+
+class TokenIn(Strict):
+    label: Annotated[str, Field(max_length=200), AfterValidator(_name)] = ""
+
+
+class TokenOut(BaseModel):
+    id: int
+    label: str
+    created_at: UtcDatetime
+    current: bool = False  # the token this request was made with
+
+
+class TokenCreated(TokenOut):
+    token: str  # shown once; only its SHA-256 is stored
 
 
 # -- feedback: proposals and votes ----------------------------------------------------------

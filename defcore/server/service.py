@@ -50,6 +50,7 @@ from defcore.server.models import (
     VerdictCache,
     Verification,
 )
+from defcore.server.products import associate_by_cpid
 from defcore.server.signatures import ParsedKey, decode_signature, parse_public_key, verify
 from defcore.server.tokens import hash_token, new_token
 
@@ -172,6 +173,7 @@ def store_parsed(
         signed_key_id=key_row.id if key_row else None,
         signature=(signature or "")[:2000] if key_row else "",
     )
+    associate_by_cpid(session, p, result)
     session.add(result)
     session.flush()
     session.add(

@@ -190,7 +190,13 @@ def rsa_key(path: Path) -> str:
     return public.decode()
 
 
-def register_key(served: Served, token: str, public_key: str) -> None:
-    """Register a public key to the token's account through the API."""
-    r = served.call("POST", "/v1/me/keys", token, json={"public_key": public_key, "label": "rc"})
+def register_key(served: Served, token: str, key_path: Path) -> None:
+    """Register the key at `key_path` to the token's account as a RefStack user does: its
+    public key with the self-signature `refstack-client self-sign` makes (RSA-SHA256, hex,
+    over the string "signature"), through RefStack's POST /v1/profile/pubkeys."""
+    from defcore.server.signatures import load_private_key, sign
+
+    signature, public_key = sign(load_private_key(key_path), b"signature")
+    body = {"raw_key": f"{public_key} rc", "self_signature": signature}
+    r = served.call("POST", "/v1/profile/pubkeys", token, json=body)
     assert r.status_code == 201, r.text

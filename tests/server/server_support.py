@@ -245,21 +245,40 @@ class Live:
         data = r.json()
         return Account(data["id"], name, data["token"])
 
-    def vendor(self, prefix: str = "vendor") -> tuple[int, Account]:
-        """A new vendor with a new account as its admin."""
-        name = f"{prefix}-{uuid.uuid4().hex[:8]}"
-        r = self.call("POST", "/v1/vendors", self.admin.token, json={"name": name})
-        assert r.status_code == 201, r.text
-        vendor_id = r.json()["id"]
+    def vendor(self, prefix: str = "vendor", official: bool = True) -> tuple[int, Account]:
+        """A new vendor registered by a new account (its admin); official unless told."""
         admin = self.user(f"{prefix}-admin")
+        name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+        r = self.call("POST", "/v1/vendors", admin.token, json={"name": name})
+        assert r.status_code == 201, r.text
+        vendor_id: int = r.json()["id"]
+        if official:
+            r = self.call("POST", f"/v1/vendors/{vendor_id}/request-official", admin.token)
+            assert r.status_code == 200, r.text
+            r = self.call("POST", f"/v1/vendors/{vendor_id}/approve", self.admin.token, json={})
+            assert r.status_code == 200, r.text
+        return vendor_id, admin
+
+    def join(self, vendor_id: int, vendor_admin: Account, account: Account, role: str) -> None:
+        """Invite `account` into the vendor and accept the invitation as that account."""
         r = self.call(
             "POST",
-            f"/v1/vendors/{vendor_id}/members",
-            self.admin.token,
-            json={"user_id": admin.id, "role": "admin"},
+            f"/v1/vendors/{vendor_id}/invitations",
+            vendor_admin.token,
+            json={"user": account.name, "role": role},
         )
         assert r.status_code == 201, r.text
-        return vendor_id, admin
+        r = self.call("POST", f"/v1/me/invitations/{r.json()['id']}/accept", account.token)
+        assert r.status_code == 201, r.text
+
+    def register_key(self, account: Account, private_key: Any, label: str = "") -> httpx.Response:
+        """Register the key's public half to `account`, signing /v1/me's key_proof with it."""
+        from defcore.server.signatures import sign
+
+        proof = self.call("GET", "/v1/me", account.token).json()["key_proof"]
+        signature, public = sign(private_key, proof.encode())
+        body = {"public_key": public, "self_signature": signature, "label": label}
+        return self.call("POST", "/v1/me/keys", account.token, json=body)
 
     def product(
         self, vendor_id: int, token: str, public: bool = True, kind: str = "public-cloud"

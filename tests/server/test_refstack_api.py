@@ -33,8 +33,10 @@ def _signed_upload(live: Live, key: rsa.RSAPrivateKey, body: bytes) -> httpx.Res
 
 
 def _register(live: Live, token: str, key: rsa.RSAPrivateKey) -> None:
-    _sig, public = sign(key, b"")
-    r = live.call("POST", "/v1/me/keys", token, json={"public_key": public})
+    """As a RefStack user does: the public key and its self-signature of "signature"."""
+    signature, public = sign(key, b"signature")
+    body = {"raw_key": public, "self_signature": signature}
+    r = live.call("POST", "/v1/profile/pubkeys", token, json=body)
     assert r.status_code == 201, r.text
 
 

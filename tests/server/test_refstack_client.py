@@ -121,7 +121,8 @@ def test_upload_subunit_signed_with_a_registered_key(
 ) -> None:
     _user_id, token = served.user("vendor-engineer")
     key = tmp_path / "id_rsa"
-    register_key(served, token, rsa_key(key))
+    rsa_key(key)
+    register_key(served, token, key)
     stream = tmp_path / "0"
     _subunit_file(stream)
     done = _client(
@@ -152,7 +153,8 @@ def test_upload_json_signed_then_judged_with_the_scenario(
 ) -> None:
     _user_id, token = served.user("json-signer")
     key = tmp_path / "id_rsa"
-    register_key(served, token, rsa_key(key))
+    rsa_key(key)
+    register_key(served, token, key)
     tests = storage_tests()
     # every required Storage test passed, one of them only as a scenario run
     first_name, first_uuid = tests[0]

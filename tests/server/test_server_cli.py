@@ -28,7 +28,7 @@ from defcore.cli import cli
 from defcore.cli.results_verdict import verdict
 
 
-def _key(tmp_path: Path, name: str) -> tuple[Path, str]:
+def _key(tmp_path: Path, name: str) -> tuple[Path, rsa.RSAPrivateKey]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     path = tmp_path / name
     path.write_bytes(
@@ -38,10 +38,7 @@ def _key(tmp_path: Path, name: str) -> tuple[Path, str]:
             serialization.NoEncryption(),
         )
     )
-    public = key.public_key().public_bytes(
-        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
-    )
-    return path, public.decode()
+    return path, key
 
 
 def _run_dir(tmp_path: Path) -> Path:
@@ -55,8 +52,8 @@ def _run_dir(tmp_path: Path) -> Path:
 
 def test_signed_lab_run_shows_as_storage_2020_06_pass(live: Live, tmp_path: Path) -> None:
     vendor_id, vendor_admin = live.vendor()
-    key_path, public = _key(tmp_path, "id_rsa")
-    r = live.call("POST", "/v1/me/keys", vendor_admin.token, json={"public_key": public})
+    key_path, key = _key(tmp_path, "id_rsa")
+    r = live.register_key(vendor_admin, key)
     assert r.status_code == 201, r.text
     run = _run_dir(tmp_path)
     runner = CliRunner()
@@ -225,8 +222,8 @@ def test_real_lab_run_directories_upload_with_their_verdicts(
 ) -> None:
     # The runner's own run directories, from real Tempest runs on real labs.
     _, vendor_admin = live.vendor("lab")
-    key_path, public = _key(tmp_path, "id_rsa")
-    r = live.call("POST", "/v1/me/keys", vendor_admin.token, json={"public_key": public})
+    key_path, key = _key(tmp_path, "id_rsa")
+    r = live.register_key(vendor_admin, key)
     assert r.status_code == 201, r.text
     runner = CliRunner()
     judged = {}
@@ -249,8 +246,8 @@ def test_upload_without_a_token(live: Live, tmp_path: Path) -> None:
     """As refstack-client does: signed with a registered key, the upload is the key owner's;
     neither signed nor with a token, it is anonymous, and the command prints its page."""
     owner = live.user("signer")
-    key_path, public = _key(tmp_path, "id_rsa")
-    r = live.call("POST", "/v1/me/keys", owner.token, json={"public_key": public})
+    key_path, key = _key(tmp_path, "id_rsa")
+    r = live.register_key(owner, key)
     assert r.status_code == 201, r.text
     runner = CliRunner()
     path = tmp_path / "results.json"

@@ -3,18 +3,19 @@ endpoint (API and pages), and a test that every route of the app has its case.""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from fastapi.routing import APIRoute
 from server_support import Account, Live, refstack_body, storage_tests
 
 from defcore.server import pages, pages_session
 from defcore.server.api import accounts, products, refstack, results, vendors
+from defcore.server.signatures import sign
 
 
 @dataclass
@@ -32,6 +33,8 @@ class World:
     b_vendor: int
     b_admin: Account
     b_result: str
+    a_invitation: int
+    a_token: int
 
     def b(self, method: str, path: str, **kwargs: object) -> tuple[int, str]:
         r = self.live.call(method, path, self.b_admin.token, **kwargs)  # type: ignore[arg-type]
@@ -47,13 +50,7 @@ class World:
 def world(live: Live) -> World:
     a_vendor, a_admin = live.vendor("alpha")
     a_member = live.user("alpha-member")
-    r = live.call(
-        "POST",
-        f"/v1/vendors/{a_vendor}/members",
-        a_admin.token,
-        json={"user_id": a_member.id, "role": "member"},
-    )
-    assert r.status_code == 201
+    live.join(a_vendor, a_admin, a_member, "member")
     a_private_product, a_private_version = live.product(a_vendor, a_admin.token, public=False)
     a_public_product, _ = live.product(a_vendor, a_admin.token, public=True)
     a_body = refstack_body(storage_tests(), salt=uuid.uuid4().hex)
@@ -67,16 +64,17 @@ def world(live: Live) -> World:
         json={"product_version_id": a_private_version},
     )
     assert r.status_code == 200, r.text
-    public = (
-        ed25519.Ed25519PrivateKey.generate()
-        .public_key()
-        .public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
-    )
-    r = live.call("POST", "/v1/me/keys", a_admin.token, json={"public_key": public.decode()})
+    r = live.register_key(a_admin, ed25519.Ed25519PrivateKey.generate())
     a_key = r.json()["id"]
     b_vendor, b_admin = live.vendor("bravo")
     r = live.upload(refstack_body(storage_tests(), salt=uuid.uuid4().hex), b_admin.token)
     b_result = r.json()["id"]
+    invitee = live.user("alpha-invitee")
+    r = live.call(
+        "POST", f"/v1/vendors/{a_vendor}/invitations", a_admin.token, json={"user": invitee.name}
+    )
+    a_invitation = r.json()["id"]
+    (a_token,) = live.call("GET", "/v1/me/tokens", a_admin.token).json()
     return World(
         live,
         a_vendor,
@@ -91,6 +89,8 @@ def world(live: Live) -> World:
         b_vendor,
         b_admin,
         b_result,
+        a_invitation,
+        a_token["id"],
     )
 
 
@@ -198,12 +198,7 @@ def _list_keys(w: World) -> None:
 
 def _add_key(w: World) -> None:
     # B registers a key of its own; A's keys are untouched.
-    public = (
-        ed25519.Ed25519PrivateKey.generate()
-        .public_key()
-        .public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
-    )
-    assert w.b("POST", "/v1/me/keys", json={"public_key": public.decode()})[0] == 201
+    assert w.live.register_key(w.b_admin, ed25519.Ed25519PrivateKey.generate()).status_code == 201
     assert f'"id":{w.a_key},' in w.a_sees("/v1/me/keys")
 
 
@@ -214,12 +209,15 @@ def _delete_key(w: World) -> None:
 
 def _list_vendors(w: World) -> None:
     status, text = w.b("GET", "/v1/vendors")
-    assert status == 200  # vendor names are public; nothing else is listed
+    assert status == 200  # official vendors' names are public; nothing else is listed
     assert "members" not in text and w.a_member.name not in text
 
 
 def _create_vendor(w: World) -> None:
-    assert w.b("POST", "/v1/vendors", json={"name": f"v-{uuid.uuid4().hex}"})[0] == 403
+    # B may register a vendor of its own; it is private and A's vendor is untouched.
+    status, text = w.b("POST", "/v1/vendors", json={"name": f"v-{uuid.uuid4().hex}"})
+    assert status == 201 and '"status":"private"' in text
+    assert w.a_member.name in w.a_sees(f"/v1/vendors/{w.a_vendor}/members")
 
 
 def _list_members(w: World) -> None:
@@ -227,15 +225,10 @@ def _list_members(w: World) -> None:
     assert status == 403 and w.a_member.name not in text
 
 
-def _add_member(w: World) -> None:
-    body = {"user_id": w.b_admin.id, "role": "admin"}
-    assert w.b("POST", f"/v1/vendors/{w.a_vendor}/members", json=body)[0] == 403
-
-
 def _list_products(w: World) -> None:
     status, text = w.b("GET", "/v1/products")
-    assert status == 200 and f'"id":{w.a_private_product},' not in text
-    assert f'"id":{w.a_private_product},' in w.a_sees("/v1/products")
+    assert status == 200 and w.a_private_product not in {x["id"] for x in json.loads(text)}
+    assert w.a_private_product in {x["id"] for x in json.loads(w.a_sees("/v1/products"))}
 
 
 def _create_product(w: World) -> None:
@@ -258,6 +251,105 @@ def _add_version(w: World) -> None:
     body = {"version": "evil"}
     assert w.b("POST", f"/v1/products/{w.a_private_product}/versions", json=body)[0] == 404
     assert w.b("POST", f"/v1/products/{w.a_public_product}/versions", json=body)[0] == 403
+
+
+def _refstack_list_keys(w: World) -> None:
+    status, text = w.b("GET", "/v1/profile/pubkeys")
+    assert status == 200 and f'"id":"{w.a_key}"' not in text
+
+
+def _refstack_add_key(w: World) -> None:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    signature, public = sign(key, b"signature")
+    body = {"raw_key": public, "self_signature": signature}
+    assert w.b("POST", "/v1/profile/pubkeys", json=body)[0] == 201
+    assert f'"id":{w.a_key},' in w.a_sees("/v1/me/keys")
+
+
+def _refstack_delete_key(w: World) -> None:
+    assert w.b("DELETE", f"/v1/profile/pubkeys/{w.a_key}")[0] == 404
+    assert f'"id":{w.a_key},' in w.a_sees("/v1/me/keys")
+
+
+def _a_token_kept(w: World) -> None:
+    assert f'"id":{w.a_token},' in w.a_sees("/v1/me/tokens")
+
+
+def _list_tokens(w: World) -> None:
+    status, text = w.b("GET", "/v1/me/tokens")
+    assert status == 200 and f'"id":{w.a_token},' not in text
+
+
+def _create_token(w: World) -> None:
+    status, text = w.b("POST", "/v1/me/tokens", json={"label": "ci"})
+    assert status == 201
+    token = json.loads(text)["token"]
+    assert w.live.call("GET", "/v1/me", token).json()["name"] == w.b_admin.name
+    _a_token_kept(w)
+
+
+def _own_token_action(method: str, path: str) -> Callable[[World], None]:
+    def check(w: World) -> None:
+        assert w.b(method, path.format(token_id=w.a_token))[0] == 404
+        _a_token_kept(w)
+
+    return check
+
+
+def _admin_tokens(method: str, path: str) -> Callable[[World], None]:
+    def check(w: World) -> None:
+        url = path.format(user_id=w.a_admin.id, token_id=w.a_token)
+        status, text = w.b(method, url, **({"json": {}} if method == "POST" else {}))
+        assert status == 403 and w.a_admin.name not in text
+        _a_token_kept(w)
+
+    return check
+
+
+def _get_vendor(w: World) -> None:
+    status, text = w.b("GET", f"/v1/vendors/{w.a_vendor}")
+    assert status == 200 and w.a_member.name not in text  # official: its name is public
+
+
+def _a_vendor_forbidden(method: str, path: str, body: object = None) -> Callable[[World], None]:
+    def check(w: World) -> None:
+        url = path.format(vendor_id=w.a_vendor, user_id=w.a_member.id, invitation_id=w.a_invitation)
+        kwargs = {"json": body} if body is not None else {}
+        status, text = w.b(method, url, **kwargs)
+        assert status == 403 and w.a_member.name not in text
+        assert w.a_member.name in w.a_sees(f"/v1/vendors/{w.a_vendor}/members")
+        assert f'"id":{w.a_invitation},' in w.a_sees(f"/v1/vendors/{w.a_vendor}/invitations")
+
+    return check
+
+
+def _my_invitations(w: World) -> None:
+    status, text = w.b("GET", "/v1/me/invitations")
+    assert status == 200 and f'"id":{w.a_invitation},' not in text
+
+
+def _invitation_action(method: str, path: str) -> Callable[[World], None]:
+    def check(w: World) -> None:
+        assert w.b(method, path.format(invitation_id=w.a_invitation))[0] == 404
+        assert f'"id":{w.a_invitation},' in w.a_sees(f"/v1/vendors/{w.a_vendor}/invitations")
+
+    return check
+
+
+def _delete_product(w: World) -> None:
+    assert w.b("DELETE", f"/v1/products/{w.a_private_product}")[0] == 404
+    assert w.b("DELETE", f"/v1/products/{w.a_public_product}")[0] == 403
+    w.a_sees(f"/v1/products/{w.a_private_product}")
+
+
+def _version_action(method: str) -> Callable[[World], None]:
+    def check(w: World) -> None:
+        path = f"/v1/products/{w.a_private_product}/versions/{w.a_private_version}"
+        kwargs = {"json": {"cpid": "stolen"}} if method == "PATCH" else {}
+        assert w.b(method, path, **kwargs)[0] == 404  # type: ignore[arg-type]
+        assert "stolen" not in w.a_sees(f"/v1/products/{w.a_private_product}")
+
+    return check
 
 
 def _page_results(w: World) -> None:
@@ -340,12 +432,64 @@ CASES: dict[tuple[str, str], Callable[[World], None]] = {
     ("GET", "/v1/vendors"): _list_vendors,
     ("POST", "/v1/vendors"): _create_vendor,
     ("GET", "/v1/vendors/{vendor_id}/members"): _list_members,
-    ("POST", "/v1/vendors/{vendor_id}/members"): _add_member,
     ("GET", "/v1/products"): _list_products,
     ("POST", "/v1/vendors/{vendor_id}/products"): _create_product,
     ("GET", "/v1/products/{product_id}"): _get_product,
     ("PATCH", "/v1/products/{product_id}"): _patch_product,
     ("POST", "/v1/products/{product_id}/versions"): _add_version,
+    ("DELETE", "/v1/products/{product_id}"): _delete_product,
+    ("PATCH", "/v1/products/{product_id}/versions/{version_id}"): _version_action("PATCH"),
+    ("DELETE", "/v1/products/{product_id}/versions/{version_id}"): _version_action("DELETE"),
+    ("GET", "/v1/profile/pubkeys"): _refstack_list_keys,
+    ("POST", "/v1/profile/pubkeys"): _refstack_add_key,
+    ("DELETE", "/v1/profile/pubkeys/{key_id}"): _refstack_delete_key,
+    ("GET", "/v1/me/tokens"): _list_tokens,
+    ("POST", "/v1/me/tokens"): _create_token,
+    ("POST", "/v1/me/tokens/{token_id}/rotate"): _own_token_action(
+        "POST", "/v1/me/tokens/{token_id}/rotate"
+    ),
+    ("DELETE", "/v1/me/tokens/{token_id}"): _own_token_action("DELETE", "/v1/me/tokens/{token_id}"),
+    ("GET", "/v1/users/{user_id}/tokens"): _admin_tokens("GET", "/v1/users/{user_id}/tokens"),
+    ("POST", "/v1/users/{user_id}/tokens"): _admin_tokens("POST", "/v1/users/{user_id}/tokens"),
+    ("DELETE", "/v1/users/{user_id}/tokens"): _admin_tokens("DELETE", "/v1/users/{user_id}/tokens"),
+    ("DELETE", "/v1/users/{user_id}/tokens/{token_id}"): _admin_tokens(
+        "DELETE", "/v1/users/{user_id}/tokens/{token_id}"
+    ),
+    ("GET", "/v1/vendors/{vendor_id}"): _get_vendor,
+    ("GET", "/v1/vendors/{vendor_id}/events"): _a_vendor_forbidden(
+        "GET", "/v1/vendors/{vendor_id}/events"
+    ),
+    ("POST", "/v1/vendors/{vendor_id}/request-official"): _a_vendor_forbidden(
+        "POST", "/v1/vendors/{vendor_id}/request-official"
+    ),
+    ("POST", "/v1/vendors/{vendor_id}/approve"): _a_vendor_forbidden(
+        "POST", "/v1/vendors/{vendor_id}/approve", {}
+    ),
+    ("POST", "/v1/vendors/{vendor_id}/deny"): _a_vendor_forbidden(
+        "POST", "/v1/vendors/{vendor_id}/deny", {"reason": "no"}
+    ),
+    ("PATCH", "/v1/vendors/{vendor_id}/members/{user_id}"): _a_vendor_forbidden(
+        "PATCH", "/v1/vendors/{vendor_id}/members/{user_id}", {"role": "admin"}
+    ),
+    ("DELETE", "/v1/vendors/{vendor_id}/members/{user_id}"): _a_vendor_forbidden(
+        "DELETE", "/v1/vendors/{vendor_id}/members/{user_id}"
+    ),
+    ("POST", "/v1/vendors/{vendor_id}/invitations"): _a_vendor_forbidden(
+        "POST", "/v1/vendors/{vendor_id}/invitations", {"user": "anyone"}
+    ),
+    ("GET", "/v1/vendors/{vendor_id}/invitations"): _a_vendor_forbidden(
+        "GET", "/v1/vendors/{vendor_id}/invitations"
+    ),
+    ("DELETE", "/v1/vendors/{vendor_id}/invitations/{invitation_id}"): _a_vendor_forbidden(
+        "DELETE", "/v1/vendors/{vendor_id}/invitations/{invitation_id}"
+    ),
+    ("GET", "/v1/me/invitations"): _my_invitations,
+    ("POST", "/v1/me/invitations/{invitation_id}/accept"): _invitation_action(
+        "POST", "/v1/me/invitations/{invitation_id}/accept"
+    ),
+    ("DELETE", "/v1/me/invitations/{invitation_id}"): _invitation_action(
+        "DELETE", "/v1/me/invitations/{invitation_id}"
+    ),
     ("GET", "/results"): _page_results,
     ("GET", "/results/{result_id}"): _page_result,
     ("GET", "/marketplace"): _page_marketplace,

@@ -24,23 +24,20 @@ def test_roles(live: Live) -> None:
     vendor_id, vendor_admin = live.vendor()
     member = live.user()
     plain = live.user()
-    # only foundation admins create accounts and vendors
-    assert (
-        live.call("POST", "/v1/vendors", vendor_admin.token, json={"name": "x"}).status_code == 403
-    )
-    # a vendor admin adds members; a member cannot add products or members
-    r = live.call(
-        "POST", f"/v1/vendors/{vendor_id}/members", vendor_admin.token, json={"user_id": member.id}
-    )
-    assert r.status_code == 201 and r.json()["role"] == "member"
+    # only foundation admins create accounts
+    assert live.call("POST", "/v1/users", vendor_admin.token, json={"name": "x"}).status_code == 403
+    # a vendor admin invites members, who accept; a member cannot add products or members
+    live.join(vendor_id, vendor_admin, member, "member")
     body = {"name": "Nope", "kind": "appliance"}
     assert (
         live.call("POST", f"/v1/vendors/{vendor_id}/products", member.token, json=body).status_code
         == 403
     )
-    body2 = {"user_id": plain.id}
+    body2 = {"user": plain.name}
     assert (
-        live.call("POST", f"/v1/vendors/{vendor_id}/members", member.token, json=body2).status_code
+        live.call(
+            "POST", f"/v1/vendors/{vendor_id}/invitations", member.token, json=body2
+        ).status_code
         == 403
     )
     me = live.call("GET", "/v1/me", member.token).json()

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import subunit
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from server_support import Account, Live, refstack_body, storage_tests
 from sqlalchemy import func, select
@@ -27,10 +26,7 @@ def _rows(live: Live) -> int:
 def _register(
     live: Live, account: Account, key: rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
 ) -> None:
-    public = key.public_key().public_bytes(
-        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
-    )
-    r = live.call("POST", "/v1/me/keys", account.token, json={"public_key": public.decode()})
+    r = live.register_key(account, key)
     assert r.status_code == 201, r.text
 
 

@@ -316,18 +316,23 @@ def test_the_server_runs_as_the_application_role(store: Store) -> None:
     grant_app_role(store.engine, role)
     with transaction(session_factory(store.engine)) as session:
         _admin, token = create_account(session, f"admin-{uuid.uuid4().hex[:6]}", True)
-        user, _ = create_account(session, f"member-{uuid.uuid4().hex[:6]}", False)
-        user_id = user.id
+        user, user_token = create_account(session, f"member-{uuid.uuid4().hex[:6]}", False)
+        user_name = user.name
     app = create_app(normalize_url(store.url).replace("postgres@", f"{role}@"), trail_key=store.key)
     try:
         with ServerThread(app) as server, httpx.Client(base_url=server.url) as client:
             headers = {"Authorization": f"Bearer {token}"}
             r = client.post("/v1/vendors", json={"name": f"v-{role}"}, headers=headers)
             assert r.status_code == 201, r.text
-            member = {"user_id": user_id, "role": "member"}
-            r = client.post(f"/v1/vendors/{r.json()['id']}/members", json=member, headers=headers)
+            # the registering admin is the vendor's first member; a second joins by invitation
+            invitation = {"user": user_name, "role": "member"}
+            path = f"/v1/vendors/{r.json()['id']}/invitations"
+            r = client.post(path, json=invitation, headers=headers)
+            assert r.status_code == 201, r.text
+            accept = f"/v1/me/invitations/{r.json()['id']}/accept"
+            r = client.post(accept, headers={"Authorization": f"Bearer {user_token}"})
             assert r.status_code == 201, r.text
     finally:
         app.state.defcore.engine.dispose()
     report = store.verify()
-    assert report.intact and report.entries == 6, report.problems
+    assert report.intact and report.entries == 7, report.problems

@@ -12,10 +12,10 @@ from fastapi import APIRouter, Query, Request
 
 from defcore.server import schemas
 from defcore.server.api.common import ERRORS, Id, ResultId, app_state, signed_in
-from defcore.server.api.products import _readable_product
 from defcore.server.api.results import verification_out
 from defcore.server.certification import Certification, certifications, standing, withdraw
 from defcore.server.models import utcnow
+from defcore.server.products import readable_product
 from defcore.server.service import readable_result
 
 router = APIRouter(prefix="/v1")
@@ -70,7 +70,7 @@ def product_certifications(
 ) -> schemas.CertificationsOut:
     state = app_state(request)
     with state.tx(request) as (session, p):
-        product = _readable_product(session, p, product_id)
+        product = readable_product(session, p, product_id)
         day = on or utcnow().date()
         items = certifications(session, state.registry, [product.id], day)[product.id]
         return schemas.CertificationsOut(
