@@ -44,6 +44,14 @@ ANONYMOUS_UPLOADS_ENV = "DEFCORE_SERVER_ANONYMOUS_UPLOADS"
 RETRY_AFTER_SECONDS = 5
 _MAX_ERRORS_LISTED = 10
 _MAX_LOC_CHARS = 100
+# The HTML pages' routers, beside the API's (api.ROUTERS): the sign-in pages first.
+PAGE_ROUTERS = (
+    pages_session.router,
+    pages.router,
+    pages_feedback.router,
+    pages_diff.router,
+    pages_accounts.router,
+)
 
 
 def wants_api(request: Request) -> bool:
@@ -187,13 +195,8 @@ def create_app(
     app.add_middleware(ContainErrors, render=render_error)
     app.add_middleware(SecurityHeaders)
 
-    for router in api.ROUTERS:
+    for router in (*api.ROUTERS, *PAGE_ROUTERS):
         app.include_router(router)
-    app.include_router(pages_session.router)
-    app.include_router(pages.router)
-    app.include_router(pages_feedback.router)
-    app.include_router(pages_diff.router)
-    app.include_router(pages_accounts.router)
     return app
 
 

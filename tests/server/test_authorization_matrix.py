@@ -26,7 +26,8 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from fastapi.routing import APIRoute
 from server_support import Account, Live, refstack_body, storage_tests
 
-from defcore.server import api, pages, pages_accounts, pages_feedback
+from defcore.server import api
+from defcore.server.app import PAGE_ROUTERS
 from defcore.server.signatures import sign
 
 ROLES = ("anonymous", "user", "member", "other_admin", "vendor_admin", "foundation")
@@ -594,7 +595,7 @@ def _per_role(call: Call) -> bool:
 def test_the_matrix_names_every_state_changing_route() -> None:
     routes = {
         (method, route.path)
-        for router in (*api.ROUTERS, pages.router, pages_feedback.router, pages_accounts.router)
+        for router in (*api.ROUTERS, *PAGE_ROUTERS)
         for route in router.routes
         if isinstance(route, APIRoute)
         for method in route.methods

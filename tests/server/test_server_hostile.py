@@ -8,6 +8,11 @@ No answer may be a 5xx or take over 10 s, a 422 never echoes the input, and afte
 store holds nothing half-written: every stored result has its tests, and every one can be
 shown through the API and its page.
 
+The requests may revoke, rotate or demote their own identities (a foundation admin may revoke
+any account's tokens): that is the server doing its job, so the suite runs on a server of its
+own (never the session's shared one) and mends its identities behind the server's back after
+each such request, so that every role keeps being exercised to the end of the run.
+
 The bulk goes through httpx's in-process ASGI transport (milliseconds a request, so 5,000 per
 database fit in the run time); a slice of the same requests goes over real HTTP to a real
 uvicorn server (`live`), the path where keep-alive and streaming bodies are real.
@@ -21,20 +26,25 @@ import os
 import time
 import urllib.parse
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from server_support import Account, Live, refstack_body, storage_tests
+from server_support import BACKENDS, Account, Live, refstack_body, start_live, storage_tests
 from sqlalchemy import select
 
 from defcore.server.app import create_app
-from defcore.server.models import Result, ResultTests
+from defcore.server.db import session_factory, transaction
+from defcore.server.models import ApiToken, Result, ResultTests, User
+from defcore.server.service import create_account
+from defcore.server.token_store import issue
+from defcore.server.tokens import hash_token
 
 CASES_PER_DATABASE_IN_PROCESS = int(os.environ.get("DEFCORE_HOSTILE_CASES", "5000"))
 CASES_OVER_HTTP = 150
@@ -231,11 +241,61 @@ def endpoints(app: FastAPI) -> list[Endpoint]:
 class HostileRequest:
     method: str
     url: str
+    role: str
     headers: dict[str, str]
     body: bytes
 
 
-def hostile_requests(routes: list[Endpoint], tokens: list[str | None]) -> st.SearchStrategy[Any]:
+ANONYMOUS, UNKNOWN_TOKEN = "anonymous", "unknown token"
+
+
+@dataclass
+class Identities:
+    """Who the hostile requests come as: anonymous, a foundation admin, a plain account, a
+    vendor's admin, or an unknown token. Requests draw a role; its token is read when sent."""
+
+    live: Live
+    accounts: dict[str, tuple[Account, bool]]  # role: (account, foundation admin or not)
+
+    @property
+    def roles(self) -> list[str]:
+        return [ANONYMOUS, *self.accounts, UNKNOWN_TOKEN]
+
+    def headers(self, role: str) -> dict[str, str]:
+        if role == ANONYMOUS:
+            return {}
+        token = "dct_unknown" if role == UNKNOWN_TOKEN else self.accounts[role][0].token
+        return {"Authorization": f"Bearer {token}"}
+
+    def mend(self) -> int:
+        """Give back a token to each account whose token a request revoked or rotated, and its
+        foundation admin flag to each account a request promoted or demoted; how many mended."""
+        mended = 0
+        with transaction(session_factory(self.live.engine)) as session:
+            for account, admin in self.accounts.values():
+                user = session.get(User, account.id)
+                assert user is not None, f"account {account.id} is gone: no route deletes one"
+                if user.foundation_admin != admin:
+                    user.foundation_admin = admin
+                    mended += 1
+                known = select(ApiToken.id).where(ApiToken.token_hash == hash_token(account.token))
+                if session.scalar(known) is None:
+                    account.token = issue(session, account.id, "hostile")[1]
+                    mended += 1
+        return mended
+
+
+def touches_identities(request: HostileRequest, response: httpx.Response) -> bool:
+    """Whether an accepted request may have revoked a token or changed an account's flags."""
+    path = request.url.split("?")[0]
+    return (
+        request.method != "GET"
+        and response.status_code < 300
+        and ("/tokens" in path or path.startswith("/v1/users/"))
+    )
+
+
+def hostile_requests(routes: list[Endpoint], roles: list[str]) -> st.SearchStrategy[Any]:
     @st.composite
     def build(draw: st.DrawFn) -> HostileRequest:
         # uploads weigh more: they are the largest and the most parsed input
@@ -250,10 +310,8 @@ def hostile_requests(routes: list[Endpoint], tokens: list[str | None]) -> st.Sea
         )
         if query:
             path += "?" + "&".join(f"{k}={urllib.parse.quote(v, safe='%')}" for k, v in query)
+        role = draw(st.sampled_from(roles))
         headers: dict[str, str] = {}
-        token = draw(st.sampled_from(tokens))
-        if token is not None:
-            headers["Authorization"] = f"Bearer {token}"
         body = b""
         if endpoint.method in ("POST", "PATCH", "PUT", "DELETE"):
             is_upload = endpoint.path == "/v1/results" and endpoint.method == "POST"
@@ -274,13 +332,13 @@ def hostile_requests(routes: list[Endpoint], tokens: list[str | None]) -> st.Sea
                     ]
                 )
             )
-        return HostileRequest(endpoint.method, path, headers, body)
+        return HostileRequest(endpoint.method, path, role, headers, body)
 
     return build()
 
 
 def check_answer(request: HostileRequest, response: httpx.Response) -> None:
-    where = f"{request.method} {request.url[:120]} body {request.body[:80]!r}"
+    where = f"{request.method} {request.url[:120]} as {request.role} body {request.body[:80]!r}"
     assert response.status_code < 500, f"{where}: {response.status_code} {response.text[:300]}"
     if response.status_code == 422 and MARKER.encode() in request.body:
         assert MARKER not in response.text, f"{where}: the 422 echoes the input"
@@ -303,18 +361,39 @@ def check_store(live: Live, client: Callable[..., httpx.Response]) -> int:
     return len(rows)
 
 
-def _accounts(live: Live) -> tuple[Account, list[str | None]]:
+@pytest.fixture(scope="module", params=BACKENDS)
+def hostile_live(request: pytest.FixtureRequest) -> Iterator[Live]:
+    """A server of the suite's own: its requests may revoke any account's tokens."""
+    yield from start_live(str(request.param), request)
+
+
+def _identities(live: Live) -> Identities:
+    admin = live.user("hostile-admin", admin=True)
     user = live.user("hostile")
     vendor_id, vendor_admin = live.vendor("hostile")
     live.product(vendor_id, vendor_admin.token)
-    return user, [None, live.admin.token, user.token, vendor_admin.token, "dct_unknown"]
+    accounts = {
+        "admin": (admin, True),
+        "user": (user, False),
+        "vendor admin": (vendor_admin, False),
+    }
+    return Identities(live, accounts)
 
 
-def test_hostile_requests_in_process(live: Live) -> None:
+def _checker(live: Live) -> dict[str, str]:
+    """A foundation admin made after the run, out of its reach, to read back what it stored."""
+    with transaction(session_factory(live.engine)) as session:
+        _user, token = create_account(session, f"checker-{uuid.uuid4().hex[:6]}", True)
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_hostile_requests_in_process(hostile_live: Live) -> None:
+    live = hostile_live
     app = create_app(live.database_url)
     routes = endpoints(app)
     assert len(routes) >= 35
-    _user, tokens = _accounts(live)
+    identities = _identities(live)
+    mended = 0
     loop = asyncio.new_event_loop()
     transport = httpx.ASGITransport(app=app)
     client = httpx.AsyncClient(transport=transport, base_url="http://testserver")
@@ -339,21 +418,24 @@ def test_hostile_requests_in_process(live: Live) -> None:
         phases=[Phase.explicit, Phase.generate, Phase.shrink],
         suppress_health_check=list(HealthCheck),
     )
-    @given(request=hostile_requests(routes, tokens))
+    @given(request=hostile_requests(routes, identities.roles))
     def hostile(request: HostileRequest) -> None:
-        nonlocal sent
+        nonlocal sent, mended
+        headers = {**request.headers, **identities.headers(request.role)}
         started = time.perf_counter()
-        response = send(request.method, request.url, request.headers, request.body)
+        response = send(request.method, request.url, headers, request.body)
         spent[0] += time.perf_counter() - started
         sent += 1
         statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
         check_answer(request, response)
+        if touches_identities(request, response):
+            mended += identities.mend()
 
     try:
         hostile()
-        admin = {"Authorization": f"Bearer {live.admin.token}"}
+        checker = _checker(live)
         # a page's first view computes its verdicts: slow on a busy machine, not hostile input
-        stored = check_store(live, lambda method, url: send(method, url, admin, timeout=300))
+        stored = check_store(live, lambda method, url: send(method, url, checker, timeout=300))
     finally:
         loop.run_until_complete(client.aclose())
         loop.close()
@@ -361,17 +443,18 @@ def test_hostile_requests_in_process(live: Live) -> None:
     print(
         f"\n{live.backend}: {sent} hostile requests in process over {len(routes)} endpoints, "
         f"statuses {dict(sorted(statuses.items()))}; {stored} results stored, all whole; "
-        f"{spent[0]:.1f} s in the server"
+        f"{spent[0]:.1f} s in the server; identities mended {mended} times"
     )
     assert sent >= CASES_PER_DATABASE_IN_PROCESS
     assert statuses.get(201, 0) > 0, "no hostile request was ever accepted: the suite is blind"
 
 
-def test_hostile_requests_over_http(live: Live) -> None:
+def test_hostile_requests_over_http(hostile_live: Live) -> None:
+    live = hostile_live
     app = create_app(live.database_url)
     app_routes = endpoints(app)
     app.state.defcore.engine.dispose()
-    _user, tokens = _accounts(live)
+    identities = _identities(live)
     sent = 0
     with httpx.Client(base_url=live.url, timeout=REQUEST_TIMEOUT) as client:
 
@@ -381,14 +464,17 @@ def test_hostile_requests_over_http(live: Live) -> None:
             database=None,
             suppress_health_check=list(HealthCheck),
         )
-        @given(request=hostile_requests(app_routes, tokens))
+        @given(request=hostile_requests(app_routes, identities.roles))
         def hostile(request: HostileRequest) -> None:
             nonlocal sent
+            headers = {**request.headers, **identities.headers(request.role)}
             response = client.request(
-                request.method, request.url, headers=request.headers, content=request.body
+                request.method, request.url, headers=headers, content=request.body
             )
             sent += 1
             check_answer(request, response)
+            if touches_identities(request, response):
+                identities.mend()
 
         hostile()
         # the keep-alive connection that took all of them still answers

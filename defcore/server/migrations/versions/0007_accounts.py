@@ -1,7 +1,7 @@
 """accounts: self-registered vendors and their decisions, invitations, version cpids, one owner
 per public key
 
-Revision ID: 0003
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-02 07:50:00
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
+revision = "0007"
 down_revision = "0006"
 branch_labels = None
 depends_on = None
