@@ -28,6 +28,7 @@ from defcore.server import (
     api,
     pages,
     pages_accounts,
+    pages_certifications,
     pages_diff,
     pages_feedback,
     pages_session,
@@ -51,6 +52,7 @@ PAGE_ROUTERS = (
     pages_feedback.router,
     pages_diff.router,
     pages_accounts.router,
+    pages_certifications.router,
 )
 
 

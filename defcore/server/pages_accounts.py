@@ -3,82 +3,38 @@
 `/account` (keys, tokens, invitations, vendor registration), `/vendors/ID` (the decision,
 members and invitations, products) and `/products/ID/edit` (the product and its versions).
 Each form posts to a route here that calls the same rules as the API (defcore.server.vendors,
-products, keys, token_store) and answers with a redirect back to the page (303), or the error
-page with the API's status. Form fields go through the API's request models, so a form takes
-exactly what the API takes.
+products, keys, token_store), taken as defcore.server.page_forms says.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Request
-from fastapi import Path as PathParam
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from defcore.errors import InvalidInput, NotFound, Unauthorized
+from defcore.errors import NotFound
 from defcore.server import products, schemas, vendors
 from defcore.server.access import Principal
 from defcore.server.keys import proof_message, register_key
 from defcore.server.models import PRODUCT_KINDS, Product, PublicKey, Vendor, VendorMember
+from defcore.server.page_forms import (
+    Action,
+    Form,
+    Id,
+    app_state,
+    check_csrf,
+    parse_form,
+    signed_in,
+    take_form,
+)
 from defcore.server.pages import page
-from defcore.server.pages_session import read_form, require_csrf
-from defcore.server.state import AppState, bearer_token
+from defcore.server.pages_session import read_form
 from defcore.server.token_store import issue, revoke, rotate, tokens_of
 
 router = APIRouter(include_in_schema=False)
-Id = Annotated[int, PathParam(ge=1, le=schemas.MAX_DB_INT)]
-Form = dict[str, str]
-# A form's action: works in the request's transaction, returns the page to go back to.
-Action = Callable[[Session, Principal, Form], str]
-M = TypeVar("M", bound=BaseModel)
-
-
-def _state(request: Request) -> AppState:
-    state: AppState = request.app.state.defcore
-    return state
-
-
-def _check_csrf(request: Request, p: Principal, form: Form) -> None:
-    """A form posted with the sign-in cookie carries the session's CSRF token. A request with
-    an API token in its Authorization header cannot come from another site's page."""
-    if bearer_token(request) is None:
-        require_csrf(p, form)
-
-
-def _parse(model: type[M], form: Form) -> M:
-    """A form's fields through the API's request model: the same limits, one-line errors."""
-    # a form sends every value as text: a checkbox's "true"/"false" is the API's boolean
-    fields: dict[str, object] = {
-        k: (v == "true") if v in ("true", "false") and k == "public" else v
-        for k, v in form.items()
-        if k in model.model_fields
-    }
-    try:
-        return model.model_validate(fields)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(x) for x in first["loc"]) or "form"
-        raise InvalidInput(f"{where}: {first['msg']}") from None
-
-
-def _signed_in(p: Principal) -> Principal:
-    if p.user is None:
-        raise Unauthorized("sign in first (/login)")
-    return p
-
-
-async def _act(request: Request, action: Action) -> Response:
-    """Run a form's action in one transaction; redirect to the page it names."""
-    form = await read_form(request)
-    with _state(request).tx(request) as (session, p):
-        _check_csrf(request, _signed_in(p), form)
-        target = action(session, p, form)
-    return RedirectResponse(target, status_code=303)
 
 
 # -- the account ---------------------------------------------------------------------------------
@@ -112,7 +68,7 @@ def _account_page(session: Session, p: Principal, code: int = 200, new_token: st
 
 @router.get("/account")
 def account(request: Request) -> Response:
-    with _state(request).tx(request) as (session, p):
+    with app_state(request).tx(request) as (session, p):
         if p.user is None:
             return RedirectResponse("/login", status_code=303)
         return _account_page(session, p)
@@ -121,12 +77,12 @@ def account(request: Request) -> Response:
 @router.post("/account/keys")
 async def add_key(request: Request) -> Response:
     def action(session: Session, p: Principal, form: Form) -> str:
-        body = _parse(schemas.KeyIn, form)
+        body = parse_form(schemas.KeyIn, form)
         assert p.user is not None
         register_key(session, p.user, body.public_key, body.self_signature, body.label)
         return "/account"
 
-    return await _act(request, action)
+    return await take_form(request, action)
 
 
 @router.post("/account/keys/{key_id}/delete")
@@ -138,30 +94,32 @@ async def delete_key(request: Request, key_id: Id) -> Response:
         session.delete(key)
         return "/account"
 
-    return await _act(request, action)
+    return await take_form(request, action)
 
 
-async def _show_new_token(request: Request, make: Callable[[Session, Principal], str]) -> Response:
+async def _show_new_token(
+    request: Request, make: Callable[[Session, Principal, Form], str]
+) -> Response:
     """A new token is shown once, on the answer to the form (never in a URL)."""
     form = await read_form(request)
-    with _state(request).tx(request) as (session, p):
-        _check_csrf(request, _signed_in(p), form)
-        token = make(session, p)
+    with app_state(request).tx(request) as (session, p):
+        check_csrf(request, signed_in(p), form)
+        token = make(session, p, form)
         return _account_page(session, p, 201, new_token=token)
 
 
 @router.post("/account/tokens")
 async def add_token(request: Request) -> Response:
-    def make(session: Session, p: Principal) -> str:
+    def make(session: Session, p: Principal, form: Form) -> str:
         assert p.user is not None
-        return issue(session, p.user.id, "")[1]
+        return issue(session, p.user.id, parse_form(schemas.TokenIn, form).label)[1]
 
     return await _show_new_token(request, make)
 
 
 @router.post("/account/tokens/{token_id}/rotate")
 async def rotate_token(request: Request, token_id: Id) -> Response:
-    return await _show_new_token(request, lambda session, p: rotate(session, p, token_id)[1])
+    return await _show_new_token(request, lambda session, p, _: rotate(session, p, token_id)[1])
 
 
 @router.post("/account/tokens/{token_id}/revoke")
@@ -170,7 +128,7 @@ async def revoke_token(request: Request, token_id: Id) -> Response:
         revoke(session, p, token_id)
         return "/account"
 
-    return await _act(request, action)
+    return await take_form(request, action)
 
 
 @router.post("/account/invitations/{invitation_id}/accept")
@@ -178,7 +136,7 @@ async def accept_invitation(request: Request, invitation_id: Id) -> Response:
     def action(session: Session, p: Principal, form: Form) -> str:
         return f"/vendors/{vendors.accept(session, p, invitation_id).vendor_id}"
 
-    return await _act(request, action)
+    return await take_form(request, action)
 
 
 @router.post("/account/invitations/{invitation_id}/decline")
@@ -187,7 +145,7 @@ async def decline_invitation(request: Request, invitation_id: Id) -> Response:
         vendors.decline(session, p, invitation_id)
         return "/account"
 
-    return await _act(request, action)
+    return await take_form(request, action)
 
 
 # -- vendors -------------------------------------------------------------------------------------
@@ -196,15 +154,15 @@ async def decline_invitation(request: Request, invitation_id: Id) -> Response:
 @router.post("/vendors")
 async def register_vendor(request: Request) -> Response:
     def action(session: Session, p: Principal, form: Form) -> str:
-        vendor = vendors.register_vendor(session, p, _parse(schemas.VendorIn, form).name)
+        vendor = vendors.register_vendor(session, p, parse_form(schemas.VendorIn, form).name)
         return f"/vendors/{vendor.id}"
 
-    return await _act(request, action)
+    return await take_form(request, action)
 
 
 @router.get("/vendors/{vendor_id}")
 def vendor_page(request: Request, vendor_id: Id) -> Response:
-    with _state(request).tx(request) as (session, p):
+    with app_state(request).tx(request) as (session, p):
         vendor = vendors.readable_vendor(session, p, vendor_id)
         member = p.member_of(vendor.id)
         query = select(Product).where(Product.vendor_id == vendor.id).order_by(Product.name)
@@ -242,34 +200,34 @@ async def request_official(request: Request, vendor_id: Id) -> Response:
     def act(session: Session, p: Principal, form: Form) -> object:
         return vendors.request_official(session, p, vendor_id)
 
-    return await _act(request, _on_vendor(vendor_id, act))
+    return await take_form(request, _on_vendor(vendor_id, act))
 
 
 @router.post("/vendors/{vendor_id}/approve")
 async def approve(request: Request, vendor_id: Id) -> Response:
     def act(session: Session, p: Principal, form: Form) -> object:
-        reason = _parse(schemas.ApproveIn, form).reason
+        reason = parse_form(schemas.ApproveIn, form).reason
         return vendors.decide(session, p, vendor_id, True, reason)
 
-    return await _act(request, _on_vendor(vendor_id, act))
+    return await take_form(request, _on_vendor(vendor_id, act))
 
 
 @router.post("/vendors/{vendor_id}/deny")
 async def deny(request: Request, vendor_id: Id) -> Response:
     def act(session: Session, p: Principal, form: Form) -> object:
-        reason = _parse(schemas.DenyIn, form).reason
+        reason = parse_form(schemas.DenyIn, form).reason
         return vendors.decide(session, p, vendor_id, False, reason)
 
-    return await _act(request, _on_vendor(vendor_id, act))
+    return await take_form(request, _on_vendor(vendor_id, act))
 
 
 @router.post("/vendors/{vendor_id}/invitations")
 async def invite(request: Request, vendor_id: Id) -> Response:
     def act(session: Session, p: Principal, form: Form) -> object:
-        body = _parse(schemas.InvitationIn, form)
+        body = parse_form(schemas.InvitationIn, form)
         return vendors.invite(session, p, vendor_id, body.user, body.role)
 
-    return await _act(request, _on_vendor(vendor_id, act))
+    return await take_form(request, _on_vendor(vendor_id, act))
 
 
 @router.post("/vendors/{vendor_id}/invitations/{invitation_id}/cancel")
@@ -278,7 +236,7 @@ async def cancel_invitation(request: Request, vendor_id: Id, invitation_id: Id) 
         vendors.cancel_invitation(session, p, vendor_id, invitation_id)
         return None
 
-    return await _act(request, _on_vendor(vendor_id, act))
+    return await take_form(request, _on_vendor(vendor_id, act))
 
 
 @router.post("/vendors/{vendor_id}/members/{user_id}/remove")
@@ -288,20 +246,20 @@ async def remove_member(request: Request, vendor_id: Id, user_id: Id) -> Respons
         # a member who left may no longer see a private vendor's page
         return "/account" if user_id == p.user_id else f"/vendors/{vendor_id}"
 
-    return await _act(request, action)
+    return await take_form(request, action)
 
 
 @router.post("/vendors/{vendor_id}/products")
 async def add_product(request: Request, vendor_id: Id) -> Response:
     def action(session: Session, p: Principal, form: Form) -> str:
-        body = _parse(schemas.ProductIn, form)
+        body = parse_form(schemas.ProductIn, form)
         vendor = vendors.readable_vendor(session, p, vendor_id)
         product = products.create_product(
             session, p, vendor, body.name, body.kind, body.description, body.public
         )
         return f"/products/{product.id}/edit"
 
-    return await _act(request, action)
+    return await take_form(request, action)
 
 
 # -- products ------------------------------------------------------------------------------------
@@ -309,8 +267,8 @@ async def add_product(request: Request, vendor_id: Id) -> Response:
 
 @router.get("/products/{product_id}/edit")
 def product_page(request: Request, product_id: Id) -> Response:
-    with _state(request).tx(request) as (session, p):
-        product = products.administered_product(session, _signed_in(p), product_id)
+    with app_state(request).tx(request) as (session, p):
+        product = products.administered_product(session, signed_in(p), product_id)
         return page("product_edit.html", p, product=product, kinds=PRODUCT_KINDS)
 
 
@@ -318,13 +276,13 @@ def product_page(request: Request, product_id: Id) -> Response:
 async def edit_product(request: Request, product_id: Id) -> Response:
     def action(session: Session, p: Principal, form: Form) -> str:
         # the form shows every field; an unticked "public" box is sent as nothing
-        change = _parse(schemas.ProductPatch, {"public": "false"} | form)
+        change = parse_form(schemas.ProductPatch, {"public": "false"} | form)
         products.change_product(
             session, p, product_id, change.name, change.kind, change.description, change.public
         )
         return f"/products/{product_id}/edit"
 
-    return await _act(request, action)
+    return await take_form(request, action)
 
 
 @router.post("/products/{product_id}/delete")
@@ -334,27 +292,27 @@ async def remove_product(request: Request, product_id: Id) -> Response:
         products.delete_product(session, p, product_id)
         return f"/vendors/{vendor_id}"
 
-    return await _act(request, action)
+    return await take_form(request, action)
 
 
 @router.post("/products/{product_id}/versions")
 async def add_version(request: Request, product_id: Id) -> Response:
     def action(session: Session, p: Principal, form: Form) -> str:
-        body = _parse(schemas.VersionIn, form)
+        body = parse_form(schemas.VersionIn, form)
         products.add_version(session, p, product_id, body.version, body.cpid)
         return f"/products/{product_id}/edit"
 
-    return await _act(request, action)
+    return await take_form(request, action)
 
 
 @router.post("/products/{product_id}/versions/{version_id}/edit")
 async def edit_version(request: Request, product_id: Id, version_id: Id) -> Response:
     def action(session: Session, p: Principal, form: Form) -> str:
-        change = _parse(schemas.VersionPatch, form)
+        change = parse_form(schemas.VersionPatch, form)
         products.change_version(session, p, product_id, version_id, change.version, change.cpid)
         return f"/products/{product_id}/edit"
 
-    return await _act(request, action)
+    return await take_form(request, action)
 
 
 @router.post("/products/{product_id}/versions/{version_id}/delete")
@@ -363,4 +321,4 @@ async def remove_version(request: Request, product_id: Id, version_id: Id) -> Re
         products.delete_version(session, p, product_id, version_id)
         return f"/products/{product_id}/edit"
 
-    return await _act(request, action)
+    return await take_form(request, action)

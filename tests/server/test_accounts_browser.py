@@ -1,6 +1,8 @@
-"""The account, vendor and product forms in a real headless Chromium: a vendor registered,
-asked for, approved; a member invited who accepts; a product and its versions edited and
-deleted; a key registered with its self-signature (and one without a valid one refused)."""
+"""The account, vendor, product and result forms in a real headless Chromium: a vendor
+registered, asked for, approved; a member invited who accepts; a product and its versions
+edited and deleted; a key registered with its self-signature (and one without a valid one
+refused); a result verified by a foundation admin, then its verification withdrawn with a
+reason."""
 
 from __future__ import annotations
 
@@ -8,8 +10,11 @@ import uuid
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from server_support import Account, Live
+from server_support import Account, Live, refstack_body
+from sqlalchemy import select
+from test_certifications import target_tests
 
+from defcore.server.models import AuditEvent, Verification
 from defcore.server.signatures import sign
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
@@ -131,4 +136,106 @@ def test_key_registered_with_its_self_signature(
     assert page.locator(".key").count() == 1 and "web" in page.locator(".key").inner_text()
     (registered,) = live.call("GET", "/v1/me/keys", account.token).json()
     assert registered["label"] == "web" and registered["algorithm"] == "rsa"
+    page.close()
+
+
+def test_tokens_issued_rotated_and_revoked(
+    browser: playwright_sync.BrowserContext, live: Live
+) -> None:
+    account = live.user("web-tokens")
+    page = browser.new_page()
+    _sign_in(page, live, account)
+    page.fill('form[action="/account/tokens"] input[name="label"]', "laptop")
+    _submit(page, "/account/tokens")
+    issued = page.locator('[data-testid="new-token"] code').inner_text()
+    assert live.call("GET", "/v1/me", issued).json()["name"] == account.name
+    page.goto(f"{live.url}/account")
+    assert page.locator('[data-testid="new-token"]').count() == 0  # shown only once
+
+    laptop = page.locator('.token[data-label="laptop"]')
+    with page.expect_navigation():
+        laptop.locator('button:has-text("Rotate")').click()
+    rotated = page.locator('[data-testid="new-token"] code').inner_text()
+    assert rotated != issued
+    assert live.call("GET", "/v1/me", issued).status_code == 401  # the old one is gone
+    assert live.call("GET", "/v1/me", rotated).json()["name"] == account.name
+
+    with page.expect_navigation():
+        page.locator('.token[data-label="laptop"] button:has-text("Revoke")').click()
+    assert page.locator('.token[data-label="laptop"]').count() == 0
+    assert live.call("GET", "/v1/me", rotated).status_code == 401
+    assert live.call("GET", "/v1/me", account.token).status_code == 200  # the others stay
+    page.close()
+
+
+def test_invitation_declined(browser: playwright_sync.BrowserContext, live: Live) -> None:
+    vendor_id, founder = live.vendor("web-decline")
+    invitee = live.user("web-decliner")
+    body = {"user": invitee.name, "role": "admin"}
+    r = live.call("POST", f"/v1/vendors/{vendor_id}/invitations", founder.token, json=body)
+    assert r.status_code == 201, r.text
+    vendor = r.json()["vendor"]
+    page = browser.new_page()
+    _sign_in(page, live, invitee)
+    invitation = page.locator(f'.invitation[data-vendor="{vendor}"]')
+    assert "as admin" in invitation.inner_text()
+    with page.expect_navigation():
+        invitation.locator('[data-testid="decline"]').click()
+    assert page.locator(".invitation").count() == 0
+    members = live.call("GET", f"/v1/vendors/{vendor_id}/members", invitee.token)
+    assert members.status_code == 403  # not a member: the vendor is official, its members private
+    assert live.call("GET", f"/v1/vendors/{vendor_id}/invitations", founder.token).json() == []
+    page.close()
+
+
+def test_verification_given_and_withdrawn_with_a_reason(
+    browser: playwright_sync.BrowserContext, live: Live
+) -> None:
+    vendor_id, vendor_admin = live.vendor("web-verify")
+    product_id, version_id = live.product(vendor_id, vendor_admin.token)
+    tests = list(target_tests("2020.06", "OpenStack Powered Storage"))
+    r = live.upload(refstack_body(tests, salt=uuid.uuid4().hex), vendor_admin.token)
+    assert r.status_code == 201, r.text
+    result_id = r.json()["id"]
+    change = {"product_version_id": version_id}
+    r = live.call("PATCH", f"/v1/results/{result_id}", vendor_admin.token, json=change)
+    assert r.status_code == 200, r.text
+    result_page = f"{live.url}/results/{result_id}?guideline=2020.06&target=storage"
+    page = browser.new_page()
+
+    # the vendor's admin sees the verdict, but neither form
+    _sign_in(page, live, vendor_admin)
+    page.goto(result_page)
+    assert page.locator('[data-testid="verify"]').count() == 0
+
+    _sign_in(page, live, live.admin)
+    page.goto(result_page)
+    with page.expect_navigation():
+        page.click('[data-testid="verify"]')
+    assert "Verified: OpenStack Powered Storage 2020.06" in page.content()
+    assert page.locator('[data-testid="verify"]').count() == 0  # once is enough
+    (cert,) = live.call("GET", f"/v1/products/{product_id}/certifications").json()["certifications"]
+    assert cert["status"] == "current" and cert["result_id"] == result_id
+
+    withdraw = page.locator('form.withdraw[data-guideline="2020.06"]')
+    withdraw.locator('input[name="reason"]').fill("tests run against a different cloud")
+    with page.expect_navigation():
+        withdraw.locator('[data-testid="withdraw"]').click()
+    badge = page.locator('[data-testid="withdrawn"]').inner_text()
+    assert "OpenStack Powered Storage 2020.06" in badge
+    assert "tests run against a different cloud" in badge
+    assert page.locator("form.withdraw").count() == 0
+    (cert,) = live.call(
+        "GET", f"/v1/products/{product_id}/certifications", vendor_admin.token
+    ).json()["certifications"]
+    assert cert["status"] == "withdrawn"
+    assert cert["withdraw_reason"] == "tests run against a different cloud"
+    with live.engine.connect() as conn:
+        (row,) = conn.execute(select(Verification).where(Verification.result_id == result_id))
+        actions = conn.scalars(
+            select(AuditEvent.action)
+            .where(AuditEvent.subject == "verifications", AuditEvent.subject_key == str(row.id))
+            .order_by(AuditEvent.seq)
+        ).all()
+    assert row.withdrawn_by == live.admin.id and actions == ["insert", "update"]
     page.close()

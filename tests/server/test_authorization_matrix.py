@@ -403,7 +403,7 @@ MATRIX: dict[tuple[str, str], tuple[Case, tuple[int, ...]]] = {
     ("POST", "/logout"): (lambda w, t: Call("POST", "/logout", form=""), (303,) * 6),
 }
 
-# The account, vendor and product pages' forms do what an API endpoint does, with the same
+# The account, vendor, product and result pages' forms do what an API endpoint does, with the same
 # rules: page route -> (its API twin, the page's path for the twin's path, status when done).
 PAGE_TWINS: dict[tuple[str, str], tuple[tuple[str, str], str, int]] = {
     ("POST", "/account/keys"): (("POST", "/v1/me/keys"), "/account/keys", 303),
@@ -494,7 +494,19 @@ PAGE_TWINS: dict[tuple[str, str], tuple[tuple[str, str], str, int]] = {
         "/products/{}/versions/{}/delete",
         303,
     ),
+    ("POST", "/results/{result_id}/verify"): (
+        ("POST", "/v1/results/{result_id}/verifications"),
+        "/results/{}/verify",
+        303,
+    ),
+    ("POST", "/results/{result_id}/withdraw"): (
+        ("POST", "/v1/results/{result_id}/verifications/withdrawals"),
+        "/results/{}/withdraw",
+        303,
+    ),
 }
+# A path's ids: numbers, and results' UUIDs.
+_PATH_ID = re.compile(r"/(\d+|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?=/|$)")
 
 
 def _page_twin(api_endpoint: tuple[str, str], page_path: str) -> Case:
@@ -502,7 +514,7 @@ def _page_twin(api_endpoint: tuple[str, str], page_path: str) -> Case:
 
     def case(w: World, token: str | None) -> Call:
         call = api_case(w, token)
-        ids = re.findall(r"/(\d+)(?=/|$)", call.path)
+        ids = _PATH_ID.findall(call.path)
         return Call("POST", page_path.format(*ids), call.json or {}, as_form=True)
 
     return case

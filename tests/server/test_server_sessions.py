@@ -5,14 +5,19 @@ form too), signing out ends the session, and the API never takes the cookie."""
 from __future__ import annotations
 
 import hashlib
+import re
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.routing import APIRoute
 from server_support import Live, ServerThread, refstack_body, storage_tests
 from sqlalchemy import select
 
-from defcore.server.app import create_app
+import defcore.server
+from defcore.server.app import PAGE_ROUTERS, create_app
 from defcore.server.models import WebSession
 from defcore.server.sessions import LOGIN_CSRF_COOKIE, SESSION_COOKIE
 
@@ -54,6 +59,44 @@ def test_sign_in_needs_the_forms_csrf_token(live: Live) -> None:
         client.get("/login")
         r = client.post("/login", data={"token": user.token, "csrf": "guessed"})
         assert r.status_code == 403 and SESSION_COOKIE not in client.cookies
+
+
+def test_every_post_form_of_the_templates_carries_a_csrf_token() -> None:
+    templates = Path(defcore.server.__file__).parent / "templates"
+    forms = [
+        (template.name, form)
+        for template in sorted(templates.glob("*.html"))
+        for form in re.findall(r'<form method="post".*?</form>', template.read_text(), re.S)
+    ]
+    assert len(forms) >= 15
+    for name, form in forms:
+        assert 'name="csrf"' in form or "csrf_field()" in form, f"{name}: {form[:200]}"
+
+
+def test_every_form_route_refuses_a_session_post_without_its_csrf_token(live: Live) -> None:
+    """A form posted with the sign-in cookie (as another site's page can make a browser do)
+    but without the session's CSRF token, or with a wrong one, is refused (403) on every form
+    route, before anything is done: the account is a foundation admin, whom nothing else
+    would stop."""
+    admin = live.user("csrf-admin", admin=True)
+    paths = sorted(
+        route.path
+        for router in PAGE_ROUTERS
+        for route in router.routes
+        if isinstance(route, APIRoute) and "POST" in route.methods and route.path != "/login"
+    )
+    assert len(paths) >= 20
+    vendor_name = f"csrf-{uuid.uuid4().hex[:8]}"
+    with live.client() as client:
+        live.login(client, admin.token)
+        for path in paths:
+            url = re.sub(r"\{\w+\}", "1", path.replace("{result_id}", str(uuid.uuid4())))
+            for fields in ({"name": vendor_name}, {"name": vendor_name, "csrf": "guessed"}):
+                r = client.post(url, data=fields)
+                assert r.status_code == 403 and "CSRF" in r.text, f"{url}: {r.status_code}"
+        assert admin.name in client.get("/account").text  # still signed in
+    vendors = live.call("GET", "/v1/vendors", admin.token).json()
+    assert vendor_name not in {v["name"] for v in vendors}
 
 
 def test_sign_out_needs_csrf_and_ends_the_session(live: Live) -> None:
