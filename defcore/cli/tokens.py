@@ -1,4 +1,4 @@
-"""`defcore token list|rotate|revoke`: your API tokens (the server keeps only their hashes)."""
+"""`defcore token list|create|rotate|revoke`: API tokens (the server keeps only their hashes)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from defcore.errors import ServerError
 
 @click.group("token")
 def token_group() -> None:
-    """List, rotate and revoke API tokens."""
+    """List, create, rotate and revoke API tokens."""
 
 
 @token_group.command("list")
@@ -29,6 +29,21 @@ def list_(server: str, token: str, account_id: int | None, fmt: str) -> None:
         ["id", "label", "created", "in use"],
         [(t["id"], t["label"], t["created_at"], "yes" if t["current"] else "") for t in rows],
     )
+
+
+@token_group.command("create")
+@remote_options()
+@click.option("--label", default="", help="What the token is for (shown by `token list`).")
+@click.option("--account", "account_id", type=click.IntRange(1), help="(foundation admins)")
+def create(server: str, token: str, label: str, account_id: int | None) -> None:
+    """A new token for you, or for an account (foundation admins); print it.
+
+    It is shown only this once: the server keeps only its hash.
+    """
+    path = f"/v1/users/{account_id}/tokens" if account_id else "/v1/me/tokens"
+    data = Remote(server, token).call("POST", path, {"label": label})
+    click.echo(f"token id {data['id']}:", err=True)
+    click.echo(data["token"])
 
 
 @token_group.command("rotate")

@@ -161,6 +161,38 @@ def accept(server: str, token: str, invitation_id: int) -> None:
     click.echo(f"{data['user']} is now {data['role']} of the vendor")
 
 
+@vendor.command("decline")
+@remote_options()
+@click.argument("invitation_id", type=click.IntRange(1))
+def decline(server: str, token: str, invitation_id: int) -> None:
+    """Decline an invitation: it is gone, and you stay out of its vendor."""
+    Remote(server, token).call("DELETE", f"/v1/me/invitations/{invitation_id}")
+    click.echo(f"invitation {invitation_id} declined", err=True)
+
+
+@vendor.command("cancel-invitation")
+@remote_options()
+@click.argument("vendor_id", type=click.IntRange(1))
+@click.argument("invitation_id", type=click.IntRange(1))
+def cancel_invitation(server: str, token: str, vendor_id: int, invitation_id: int) -> None:
+    """Withdraw a pending invitation of your vendor (`defcore vendor show` lists them)."""
+    path = f"/v1/vendors/{vendor_id}/invitations/{invitation_id}"
+    Remote(server, token).call("DELETE", path)
+    click.echo(f"invitation {invitation_id} cancelled", err=True)
+
+
+@vendor.command("role")
+@remote_options()
+@click.argument("vendor_id", type=click.IntRange(1))
+@click.argument("account_id", type=click.IntRange(1))
+@click.argument("role", type=ROLES)
+def role(server: str, token: str, vendor_id: int, account_id: int, role: str) -> None:
+    """Make a member an admin of the vendor, or an admin a member (the last admin stays)."""
+    path = f"/v1/vendors/{vendor_id}/members/{account_id}"
+    data = Remote(server, token).call("PATCH", path, {"role": role})
+    click.echo(f"{data['user']} is now {data['role']} of vendor {vendor_id}")
+
+
 @vendor.command("remove-member")
 @remote_options()
 @click.argument("vendor_id", type=click.IntRange(1))

@@ -155,3 +155,54 @@ def test_token_rotate_list_revoke(live: Live) -> None:
     assert code == 0, out
     code, out = _run(live, new, "token", "list")
     assert code != 0 and "401" in out
+
+
+def test_token_create_for_oneself_and_by_a_foundation_admin(live: Live) -> None:
+    account = live.user("cli-token-create")
+    code, out = _run(live, account.token, "token", "create", "--label", "ci")
+    assert code == 0, out
+    made = out.strip().splitlines()[-1]
+    code, out = _run(live, made, "token", "list", "--format", "json")
+    assert code == 0, out
+    assert sorted(t["label"] for t in json.loads(out)) == ["ci", "initial"]
+    code, out = _run(live, account.token, "token", "create", "--account", str(live.admin.id))
+    assert code != 0 and "403" in out  # not for another account, unless a foundation admin
+    code, out = _run(
+        live, live.admin.token, "token", "create", "--account", str(account.id), "--label", "lost"
+    )
+    assert code == 0, out
+    issued = out.strip().splitlines()[-1]
+    code, out = _run(live, issued, "token", "list", "--format", "json")
+    assert code == 0 and len(json.loads(out)) == 3, out
+
+
+def test_invitation_declined_cancelled_and_roles_changed(live: Live) -> None:
+    vendor_id, founder = live.vendor("cli-roles")
+    first, second = live.user("cli-first"), live.user("cli-second")
+    for account in (first, second):
+        code, out = _run(live, founder.token, "vendor", "invite", str(vendor_id), account.name)
+        assert code == 0, out
+    code, out = _run(live, first.token, "vendor", "invitations", "--format", "json")
+    (invitation,) = json.loads(out)
+    code, out = _run(live, first.token, "vendor", "decline", str(invitation["id"]))
+    assert code == 0, out
+    code, out = _run(live, first.token, "vendor", "accept", str(invitation["id"]))
+    assert code != 0 and "404" in out  # a declined invitation is gone
+    pending = live.call("GET", f"/v1/vendors/{vendor_id}/invitations", founder.token).json()
+    (left,) = [i for i in pending if i["user"] == second.name]
+    code, out = _run(
+        live, founder.token, "vendor", "cancel-invitation", str(vendor_id), str(left["id"])
+    )
+    assert code == 0, out
+    code, out = _run(live, second.token, "vendor", "invitations", "--format", "json")
+    assert json.loads(out) == []
+
+    live.join(vendor_id, founder, first, "member")
+    code, out = _run(live, first.token, "vendor", "role", str(vendor_id), str(first.id), "admin")
+    assert code != 0 and "403" in out  # a member cannot promote itself
+    code, out = _run(live, founder.token, "vendor", "role", str(vendor_id), str(first.id), "admin")
+    assert code == 0 and f"{first.name} is now admin" in out, out
+    code, out = _run(live, first.token, "vendor", "role", str(vendor_id), str(founder.id), "member")
+    assert code == 0, out
+    code, out = _run(live, first.token, "vendor", "role", str(vendor_id), str(first.id), "member")
+    assert code != 0 and "409" in out  # the last admin stays
