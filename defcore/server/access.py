@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 
+from defcore.errors import Forbidden
 from defcore.server.models import ApiToken, Product, Result, User, VendorMember
 from defcore.server.tokens import hash_token
 
@@ -89,6 +90,13 @@ def can_change_result(p: Principal, result: Result) -> bool:
         or (p.user_id is not None and result.uploader_id == p.user_id)
         or p.admin_of(result.vendor_id)
     )
+
+
+def require_change_result(p: Principal, result: Result) -> None:
+    """Refuse (403) a change of a result that is not the caller's, its vendor's (as admin)
+    or, for a foundation admin, anyone's."""
+    if not can_change_result(p, result):
+        raise Forbidden(f"result {result.id} belongs to another account or vendor")
 
 
 def readable_results(p: Principal) -> ColumnElement[bool]:

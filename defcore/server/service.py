@@ -34,6 +34,7 @@ from defcore.server.access import (
     can_read_result,
     principal_for_user,
     readable_results,
+    require_change_result,
 )
 from defcore.server.db import SQLITE_BUSY_MS
 from defcore.server.guidelines import GuidelineRegistry
@@ -459,8 +460,7 @@ def _filtered(query: Select[Result], p: Principal, where: ResultFilter) -> Selec
 
 def delete_result(session: Session, p: Principal, result: Result) -> None:
     """Delete one's own result, with its tests, metadata and cached verdicts."""
-    if not can_change_result(p, result):
-        raise Forbidden(f"result {result.id} belongs to another account or vendor")
+    require_change_result(p, result)
     if result.verifications:
         # 409, as every refusal of the lock (defcore.server.certification); RefStack says 403
         raise Conflict(
@@ -494,8 +494,7 @@ def set_result_meta(
         raise Forbidden(
             f"metadata key {key[:40]!r} cannot be changed (only {', '.join(META_KEYS)})"
         )
-    if not can_change_result(p, result):
-        raise Forbidden(f"result {result.id} belongs to another account or vendor")
+    require_change_result(p, result)
     if result.verifications:
         raise Forbidden(f"result {result.id} is verified: its metadata cannot change")
     if key == "shared":

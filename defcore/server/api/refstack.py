@@ -36,7 +36,7 @@ from defcore.guidelines.refstack_list import InvalidTarget, listed_tests, truthy
 from defcore.server import schemas as s
 from defcore.server.access import Principal, can_change_result
 from defcore.server.api.common import ERRORS, ResultId, app_state
-from defcore.server.api.results import verification_out
+from defcore.server.api.results import result_out
 from defcore.server.ingest import run_from_json
 from defcore.server.models import Result, ResultTests
 from defcore.server.service import (
@@ -373,37 +373,26 @@ def _role(p: Principal, result: Result) -> str | None:
 
 
 def _item(request: Request, session: Session, p: Principal, result: Result) -> ResultItem:
+    """defcore's result (api.results.result_out) with RefStack's fields beside it."""
     version = result.product_version
     shown = version is not None and (version.product.public or p.member_of(result.vendor_id))
     meta = result_meta(session, p, result)
+    product_version = None
+    if version is not None and shown:
+        product_info = ProductInfo(
+            id=version.product.id,
+            name=version.product.name,
+            public=version.product.public,
+            vendor_id=version.product.vendor_id,
+        )
+        product_version = ProductVersionOut(
+            id=version.id, version=version.version, product_info=product_info
+        )
     return ResultItem(
-        id=result.id,
-        public=result.public,
-        format=result.body_format,
-        cpid=result.cpid,
-        duration_seconds=result.duration_seconds,
-        test_count=result.test_count,
-        passed_count=result.passed_count,
-        created_at=result.created_at,
-        uploader=result.uploader.name if result.uploader else None,
-        vendor_id=result.vendor_id,
-        product_version_id=result.product_version_id,
-        signed=result.signed_key_id is not None,
-        verifications=[verification_out(v) for v in result.verifications],
+        **result_out(result).model_dump(),
         url=page_url(request, result.id),
         meta={k: v for k, v in meta.items() if k in META_KEYS or k == "user"},
-        product_version=ProductVersionOut(
-            id=version.id,
-            version=version.version,
-            product_info=ProductInfo(
-                id=version.product.id,
-                name=version.product.name,
-                public=version.product.public,
-                vendor_id=version.product.vendor_id,
-            ),
-        )
-        if version is not None and shown
-        else None,
+        product_version=product_version,
         verification_status=1 if any(v.active for v in result.verifications) else 0,
     )
 

@@ -10,9 +10,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from defcore.errors import Forbidden
 from defcore.server import schemas
-from defcore.server.access import can_change_result
+from defcore.server.access import require_change_result
 from defcore.server.api.common import ERRORS, SIGNED_IN, ResultId, app_state, signed_in
 from defcore.server.models import Result, Verification
 from defcore.server.service import (
@@ -37,7 +36,8 @@ def verification_out(row: Verification) -> schemas.VerificationOut:
     )
 
 
-def _result_out(result: Result) -> schemas.ResultOut:
+def result_out(result: Result) -> schemas.ResultOut:
+    """defcore's fields of a result (RefStack's listing adds its own: api.refstack)."""
     return schemas.ResultOut(
         id=result.id,
         public=result.public,
@@ -66,8 +66,7 @@ def change_result(
 ) -> schemas.ResultOut:
     with app_state(request).tx(request) as (session, p):
         result = readable_result(session, signed_in(p), result_id)
-        if not can_change_result(p, result):
-            raise Forbidden(f"result {result_id} belongs to another account or vendor")
+        require_change_result(p, result)
         if change.product_version_id is not None:
             version = product_version_for(session, p, change.product_version_id)
             result.product_version_id = version.id
@@ -75,7 +74,7 @@ def change_result(
         if change.public is not None:
             result.public = change.public
         session.flush()
-        return _result_out(result)
+        return result_out(result)
 
 
 @router.get("/results/{result_id}/verdict", response_model=schemas.VerdictOut, responses=ERRORS)
