@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from defcore.errors import Conflict, SignatureError
+from defcore.errors import Conflict, NotFound, SignatureError
 from defcore.server.models import PublicKey, User
 from defcore.server.signatures import ParsedKey, decode_signature, parse_public_key, verify
 
@@ -69,3 +69,20 @@ def register_key(
     except IntegrityError:  # registered by a concurrent request meanwhile
         raise Conflict(f"key SHA256:{parsed.fingerprint[:16]} is already registered") from None
     return key
+
+
+def keys_of(session: Session, user_id: int) -> list[PublicKey]:
+    return list(
+        session.scalars(
+            select(PublicKey).where(PublicKey.user_id == user_id).order_by(PublicKey.id)
+        )
+    )
+
+
+def delete_own_key(session: Session, user: User, key_id: int) -> None:
+    """Delete one of the account's keys; another account's is "no key" (404), as a missing one.
+    Uploads it signed stay stored."""
+    key = session.get(PublicKey, key_id)
+    if key is None or key.user_id != user.id:
+        raise NotFound(f"no key {key_id}")
+    session.delete(key)

@@ -15,11 +15,10 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from defcore.errors import NotFound
 from defcore.server import products, schemas, vendors
 from defcore.server.access import Principal
-from defcore.server.keys import proof_message, register_key
-from defcore.server.models import PRODUCT_KINDS, Product, PublicKey, Vendor, VendorMember
+from defcore.server.keys import delete_own_key, keys_of, proof_message, register_key
+from defcore.server.models import PRODUCT_KINDS, Product
 from defcore.server.page_forms import (
     Action,
     Form,
@@ -43,24 +42,15 @@ router = APIRouter(include_in_schema=False)
 def _account_page(session: Session, p: Principal, code: int = 200, new_token: str = "") -> Response:
     user = p.user
     assert user is not None
-    keys = session.scalars(
-        select(PublicKey).where(PublicKey.user_id == user.id).order_by(PublicKey.id)
-    ).all()
-    memberships = session.execute(
-        select(VendorMember, Vendor)
-        .join(Vendor, Vendor.id == VendorMember.vendor_id)
-        .where(VendorMember.user_id == user.id)
-        .order_by(Vendor.name)
-    ).all()
     return page(
         "account.html",
         p,
         code,
-        keys=keys,
+        keys=keys_of(session, user.id),
         tokens=tokens_of(session, user.id),
         current_token=p.token_id,
         invitations=vendors.my_invitations(session, p),
-        memberships=memberships,
+        memberships=vendors.memberships_of(session, user.id),
         proof=proof_message(user.id).decode(),
         new_token=new_token,
     )
@@ -88,10 +78,8 @@ async def add_key(request: Request) -> Response:
 @router.post("/account/keys/{key_id}/delete")
 async def delete_key(request: Request, key_id: Id) -> Response:
     def action(session: Session, p: Principal, form: Form) -> str:
-        key = session.get(PublicKey, key_id)
-        if key is None or key.user_id != p.user_id:
-            raise NotFound(f"no key {key_id}")
-        session.delete(key)
+        assert p.user is not None
+        delete_own_key(session, p.user, key_id)
         return "/account"
 
     return await take_form(request, action)

@@ -86,10 +86,17 @@ def decide(session: Session, p: Principal, vendor_id: int, approve: bool, reason
     return vendor
 
 
-def events_of(session: Session, p: Principal, vendor_id: int) -> list[VendorEvent]:
+def _for_members(session: Session, p: Principal, vendor_id: int, refusal: str) -> Vendor:
+    """The vendor, to its members and foundation admins; to others who may see it, 403."""
     vendor = readable_vendor(session, p, vendor_id)
     if not p.member_of(vendor.id):
-        raise Forbidden(f"the registration of vendor {vendor_id} is private to it")
+        raise Forbidden(refusal)
+    return vendor
+
+
+def events_of(session: Session, p: Principal, vendor_id: int) -> list[VendorEvent]:
+    refusal = f"the registration of vendor {vendor_id} is private to it"
+    vendor = _for_members(session, p, vendor_id, refusal)
     return list(
         session.scalars(
             select(VendorEvent).where(VendorEvent.vendor_id == vendor.id).order_by(VendorEvent.id)
@@ -100,10 +107,20 @@ def events_of(session: Session, p: Principal, vendor_id: int) -> list[VendorEven
 # -- membership --------------------------------------------------------------------------------
 
 
+def memberships_of(session: Session, user_id: int) -> list[tuple[VendorMember, Vendor]]:
+    """The account's memberships, with their vendors, by vendor name."""
+    rows = session.execute(
+        select(VendorMember, Vendor)
+        .join(Vendor, Vendor.id == VendorMember.vendor_id)
+        .where(VendorMember.user_id == user_id)
+        .order_by(Vendor.name)
+    ).all()
+    return [(member, vendor) for member, vendor in rows]
+
+
 def members_of(session: Session, p: Principal, vendor_id: int) -> list[VendorMember]:
-    vendor = readable_vendor(session, p, vendor_id)
-    if not p.member_of(vendor.id):
-        raise Forbidden(f"members of vendor {vendor_id} are private to it")
+    refusal = f"members of vendor {vendor_id} are private to it"
+    vendor = _for_members(session, p, vendor_id, refusal)
     return list(
         session.scalars(
             select(VendorMember)

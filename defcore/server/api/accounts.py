@@ -7,12 +7,18 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
 
-from defcore.errors import Conflict, Forbidden, NotFound
+from defcore.errors import Conflict, Forbidden
 from defcore.server import feedback, schemas
 from defcore.server.access import Principal
 from defcore.server.api.common import ERRORS, SIGNED_IN, Id, app_state, signed_in
-from defcore.server.keys import REFSTACK_PROOF, proof_message, register_key
-from defcore.server.models import ApiToken, PublicKey, User, Vendor, VendorMember
+from defcore.server.keys import (
+    REFSTACK_PROOF,
+    delete_own_key,
+    keys_of,
+    proof_message,
+    register_key,
+)
+from defcore.server.models import ApiToken, PublicKey, User
 from defcore.server.service import create_account
 from defcore.server.token_store import (
     account_for_admin,
@@ -22,6 +28,7 @@ from defcore.server.token_store import (
     rotate,
     tokens_of,
 )
+from defcore.server.vendors import memberships_of
 
 router = APIRouter(prefix="/v1", tags=["accounts"])
 
@@ -36,11 +43,6 @@ def _user(p: Principal) -> User:
 def me(request: Request) -> schemas.MeOut:
     with app_state(request).tx(request) as (session, p):
         user = _user(p)
-        memberships = session.execute(
-            select(VendorMember, Vendor)
-            .join(Vendor, Vendor.id == VendorMember.vendor_id)
-            .where(VendorMember.user_id == user.id)
-        ).all()
         return schemas.MeOut(
             id=user.id,
             name=user.name,
@@ -48,7 +50,7 @@ def me(request: Request) -> schemas.MeOut:
             maintainer=user.maintainer,
             vendors=[
                 schemas.Membership(vendor_id=v.id, vendor=v.name, role=m.role)
-                for m, v in memberships
+                for m, v in memberships_of(session, user.id)
             ],
             key_proof=proof_message(user.id).decode(),
         )
@@ -97,11 +99,7 @@ def _key_out(key: PublicKey) -> schemas.KeyOut:
 @router.get("/me/keys", response_model=list[schemas.KeyOut], responses=ERRORS)
 def list_keys(request: Request) -> list[schemas.KeyOut]:
     with app_state(request).tx(request) as (session, p):
-        user = _user(p)
-        rows = session.scalars(
-            select(PublicKey).where(PublicKey.user_id == user.id).order_by(PublicKey.id)
-        ).all()
-        return [_key_out(k) for k in rows]
+        return [_key_out(k) for k in keys_of(session, _user(p).id)]
 
 
 @router.post(
@@ -120,10 +118,7 @@ def add_key(request: Request, body: schemas.KeyIn) -> schemas.KeyOut:
 
 def _delete_own_key(request: Request, key_id: int) -> Response:
     with app_state(request).tx(request) as (session, p):
-        key = session.get(PublicKey, key_id)
-        if key is None or key.user_id != _user(p).id:
-            raise NotFound(f"no key {key_id}")
-        session.delete(key)
+        delete_own_key(session, _user(p), key_id)
     return Response(status_code=204)
 
 
@@ -140,11 +135,7 @@ def _refstack_key(key: PublicKey) -> schemas.RefstackKeyOut:
 @router.get("/profile/pubkeys", response_model=list[schemas.RefstackKeyOut], responses=ERRORS)
 def refstack_list_keys(request: Request) -> list[schemas.RefstackKeyOut]:
     with app_state(request).tx(request) as (session, p):
-        user = _user(p)
-        rows = session.scalars(
-            select(PublicKey).where(PublicKey.user_id == user.id).order_by(PublicKey.id)
-        ).all()
-        return [_refstack_key(k) for k in rows]
+        return [_refstack_key(k) for k in keys_of(session, _user(p).id)]
 
 
 @router.post(
