@@ -9,13 +9,13 @@ store holds nothing half-written: every stored result has its tests, and every o
 shown through the API and its page.
 
 The requests may revoke, rotate or demote their own identities (a foundation admin may revoke
-any account's tokens): that is the server doing its job, so the suite runs on a server of its
+any account's tokens): that is the server doing its job, so each test runs on a server of its
 own (never the session's shared one) and mends its identities behind the server's back after
 each such request, so that every role keeps being exercised to the end of the run.
 
 The bulk goes through httpx's in-process ASGI transport (milliseconds a request, so 5,000 per
 database fit in the run time); a slice of the same requests goes over real HTTP to a real
-uvicorn server (`live`), the path where keep-alive and streaming bodies are real.
+uvicorn server, the path where keep-alive and streaming bodies are real.
 """
 
 from __future__ import annotations
@@ -361,9 +361,10 @@ def check_store(live: Live, client: Callable[..., httpx.Response]) -> int:
     return len(rows)
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
+@pytest.fixture(params=BACKENDS)
 def hostile_live(request: pytest.FixtureRequest) -> Iterator[Live]:
-    """A server of the suite's own: its requests may revoke any account's tokens."""
+    """A server of the test's own: its requests may revoke any account's tokens, its first
+    foundation admin's too (the one that makes the test's accounts)."""
     yield from start_live(str(request.param), request)
 
 
