@@ -99,7 +99,7 @@ def _installed_addons() -> tuple[str, ...]:
     return tuple(installed)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")  # the orchestration runs are module fixtures
 def heat_lab(platform_lab: LabState) -> LabState:
     """The shared Platform lab, for Heat's tests: skipped (outside CI) without Heat installed."""
     if "heat" not in platform_lab.addons:
@@ -107,7 +107,7 @@ def heat_lab(platform_lab: LabState) -> LabState:
     return platform_lab
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def designate_lab(platform_lab: LabState) -> LabState:
     """The shared Platform lab, for the DNS add-on's tests: skipped (outside CI) without
     Designate installed. A test that stops its BIND 9 starts it again before it ends."""
