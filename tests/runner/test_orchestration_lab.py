@@ -10,7 +10,6 @@ what makes "exactly" true.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -53,12 +52,13 @@ def orchestration_run(heat_lab: LabState, tmp_path_factory: pytest.TempPathFacto
 @pytest.fixture(scope="module")
 def without_servers_run(
     heat_lab: LabState, orchestration_run: Finished, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Finished]:
+) -> Finished:
     directory = Path(heat_lab.directory)
     heat.hide_resource_types(directory, ["OS::Nova::Server"])
     try:
-        yield _run(heat_lab, tmp_path_factory.mktemp("orchestration-no-server") / "run")
+        return _run(heat_lab, tmp_path_factory.mktemp("orchestration-no-server") / "run")
     finally:
+        # At once, not at the module's end: the next test checks the lab is whole again.
         heat.hide_resource_types(directory, [])
 
 
