@@ -12,19 +12,8 @@ command -v dig > /dev/null || need+=(bind9-dnsutils)
 
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-export DEBIAN_FRONTEND=noninteractive
-# The package's scripts must not start the host's named (see platform.sh).
-policy=/usr/sbin/policy-rc.d
-added_policy=""
-if [ ! -e "$policy" ]; then
-    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" > /dev/null
-    $SUDO chmod 755 "$policy"
-    added_policy=1
-fi
-cleanup() { [ -n "$added_policy" ] && $SUDO rm -f "$policy"; return 0; }
-trap cleanup EXIT
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" > /dev/null
+source "$(dirname "$0")/../apt_install.sh"
+apt_install_without_starting "${need[@]}"
 if command -v systemctl > /dev/null && systemctl is-active --quiet named 2> /dev/null; then
     $SUDO systemctl stop named || true
 fi

@@ -14,20 +14,8 @@ command -v ip > /dev/null || need+=(iproute2)
 
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-export DEBIAN_FRONTEND=noninteractive
-# Package scripts must not start the servers (a container's policy-rc.d usually says so
-# already; a machine with systemd would start them at once): allow nothing while installing.
-policy=/usr/sbin/policy-rc.d
-added_policy=""
-if [ ! -e "$policy" ]; then
-    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" > /dev/null
-    $SUDO chmod 755 "$policy"
-    added_policy=1
-fi
-cleanup() { [ -n "$added_policy" ] && $SUDO rm -f "$policy"; return 0; }
-trap cleanup EXIT
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" > /dev/null
+source "$(dirname "$0")/../apt_install.sh"
+apt_install_without_starting "${need[@]}"
 # Whatever a package started anyway runs as the user the package made (mysql, rabbitmq):
 # stop those processes by pid; the lab's own run as the user who starts the lab.
 for unit in mariadb rabbitmq-server epmd.socket epmd; do
