@@ -17,22 +17,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from storage_run import ROOT, Outcomes, compare, defcore_run, load_average
+from storage_run import ROOT, compare, defcore_run, load_average, tempest_serial
 
 from defcore import lab
-from defcore.guidelines.addons import load_target
-from defcore.results.subunit import parse_subunit
-from defcore.runner import selection, tempest_conf, workspace
-from defcore.runner.cloud import load_cloud
-from defcore.runner.discover import discover
 
 COMPUTE = frozenset({"glance", "placement", "nova", "neutron", "cinder"})
 DNS_SERVICES = ("bind9", "designate")
@@ -80,36 +73,6 @@ def dns_lab(directory: str | None, port_offset: int) -> Iterator[Path]:
             yield base
         finally:
             lab.down(base / "lab")
-
-
-def tempest_serial(base: Path, guideline_id: str, target_name: str) -> tuple[float, Outcomes]:
-    """`tempest run --serial` on the add-on's tests, with the tempest.conf defcore writes."""
-    guideline, target = load_target(guideline_id, target_name)
-    space = workspace.prepare(base / "tempest-serial")
-    chosen = selection.resolve(guideline, target, selection.installed_tests())
-    load_list = space / "load-list.txt"
-    load_list.write_text("\n".join(s.installed_id for s in chosen.runnable if s.installed_id))
-    cloud = load_cloud(lab.LAB_CLOUD)
-    found = discover(cloud)
-    conf = tempest_conf.build(cloud, found, space, None, {}, None, [cloud.tempest_options])
-    (space / "etc").mkdir(exist_ok=True)
-    (space / "etc" / "tempest.conf").write_text(tempest_conf.render(conf))
-    env = {**os.environ, **workspace.environment(space / "etc", space)}
-    tempest = str(Path(sys.executable).with_name("tempest"))
-    print(f"tempest run --serial: {len(chosen.runnable)} tests ({load_average()})", flush=True)
-    began = time.perf_counter()
-    with open(space / "serial.subunit", "wb") as out:
-        subprocess.run(
-            [tempest, "run", "--serial", "--load-list", str(load_list), "--subunit"],
-            cwd=space,
-            env=env,
-            stdout=out,
-            stderr=subprocess.DEVNULL,
-            check=False,
-        )
-    elapsed = time.perf_counter() - began
-    run = parse_subunit((space / "serial.subunit").read_bytes(), "tempest run --serial")
-    return elapsed, {r.name: str(r.outcome) for r in run.results.values()}
 
 
 def main() -> None:
