@@ -240,17 +240,19 @@ class _LabRun:
             served = ", ".join(lab_kinds()[-1].service_types)
             step.lines.append(f"no changed capability the lab can serve ({served})")
             return step
-        kind = servable.kind
+        kind, addons = servable.kind, frozenset[str]()
         if self.reuse:
-            # A Platform lab serves all the Storage lab does: a running one is used as it is.
+            # A Platform lab serves all the Storage lab does, and its add-ons take nothing away:
+            # a running one is used as it is.
             running = lab.LabState.load(self.directory)
             if running is not None and running.running() and running.platform:
-                kind = lab_kinds()[-1]
+                kind, addons = lab_kinds()[-1], frozenset(running.addons)
         config = lab.LabConfig(
             directory=self.directory,
             nodes=self.nodes,
             port_offset=self.port_offset,
             platform=kind.platform,
+            addons=addons,
         )
         with lab.running(config, reuse=self.reuse) as used:
             state = used.state
