@@ -40,7 +40,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from defcore.guidelines.loader import load_file
@@ -215,13 +214,15 @@ def signed_bodies(
 
 
 def register_key(base: str, store: Store) -> None:
-    public = store.key.public_key().public_bytes(
-        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
-    )
+    """Register the store's key, proving it holds the private half: the key signs /v1/me's
+    key_proof (the server refuses a key without that self_signature)."""
+    auth = {"Authorization": f"Bearer {store.token}"}
+    proof = httpx.get(f"{base}/v1/me", headers=auth).json()["key_proof"]
+    signature, public = sign(store.key, proof.encode())
     r = httpx.post(
         f"{base}/v1/me/keys",
-        json={"public_key": public.decode()},
-        headers={"Authorization": f"Bearer {store.token}"},
+        json={"public_key": public, "self_signature": signature},
+        headers=auth,
     )
     if r.status_code not in (201, 409):
         raise SystemExit(f"cannot register the key: {r.status_code} {r.text}")

@@ -30,7 +30,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 # run as a script, benchmarks/ is on the path: the load benchmark's bodies and databases
@@ -111,9 +110,6 @@ def profile(kind: str, url: str, interop: Path, repeat: int, use_cprofile: bool)
     print(f"    {'sum of the steps':<46} {steps * MS:7.2f} ms")
 
     app = create_app(url)
-    public_key = key.public_key().public_bytes(
-        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
-    )
     auth = {"Authorization": f"Bearer {token}"}
     loop = asyncio.new_event_loop()
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
@@ -121,7 +117,15 @@ def profile(kind: str, url: str, interop: Path, repeat: int, use_cprofile: bool)
     def call(method: str, path: str, **kwargs: object) -> httpx.Response:
         return loop.run_until_complete(client.request(method, path, **kwargs))  # type: ignore[arg-type]
 
-    r = call("POST", "/v1/me/keys", json={"public_key": public_key.decode()}, headers=auth)
+    # the key signs /v1/me's key_proof: the server registers only a key proven held
+    proof = call("GET", "/v1/me", headers=auth).json()["key_proof"]
+    self_signature, public_key = sign(key, proof.encode())
+    r = call(
+        "POST",
+        "/v1/me/keys",
+        json={"public_key": public_key, "self_signature": self_signature},
+        headers=auth,
+    )
     assert r.status_code == 201, r.text
 
     def request(i: int) -> None:
