@@ -6,6 +6,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -13,10 +14,11 @@ from click.testing import CliRunner
 from defcore.cli import cli
 from defcore.errors import GuidelineError
 
-REPO = Path(__file__).resolve().parents[2]
 LINE = re.compile(
     r"^(?P<file>[^:]+): (?P<path>\$\S*): (?P<severity>error|warning|info): .+ \[[a-z-]+\]$"
 )
+# The console script of the environment running the tests (CI's .venv, or any other).
+DEFCORE = str(Path(sys.executable).parent / "defcore")
 NOT_JSON = '{\n  "metadata": {"id": "2099.01"},\n  // a comment\n}\n'
 
 
@@ -129,7 +131,7 @@ def test_real_process(tmp_path: Path, interop_dir: Path) -> None:
     bad.write_text('{"capabilities": {"a": 1,}}\n')
     env = {**os.environ, "DEFCORE_GUIDELINES": str(interop_dir)}
     done = subprocess.run(
-        [str(REPO / ".venv" / "bin" / "defcore"), "guideline", "check", str(bad), "2017.01"],
+        [DEFCORE, "guideline", "check", str(bad), "2017.01"],
         capture_output=True,
         text=True,
         env=env,
@@ -147,7 +149,7 @@ def test_real_process(tmp_path: Path, interop_dir: Path) -> None:
     )
     assert done.stderr.startswith("2 files, ")
     done = subprocess.run(
-        [str(REPO / ".venv" / "bin" / "defcore"), "guideline", "lint", "dns.2018.02"],
+        [DEFCORE, "guideline", "lint", "dns.2018.02"],
         capture_output=True,
         text=True,
         env=env,
