@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from shared_lab import LabFactory, next_port_offset, processes_mentioning, proxy_url
+from shared_lab import next_port_offset, processes_mentioning, proxy_url
 
 from defcore import lab
 from defcore.errors import LabError
@@ -21,9 +21,9 @@ pytestmark = [pytest.mark.lab, pytest.mark.slow]
 DEFCORE = [sys.executable, "-m", "defcore"]
 
 
-def test_without_tempurl_is_left_out_of_info(lab_factory: LabFactory) -> None:
-    state = lab_factory("no-tempurl", nodes=1, without=("tempurl",))
-    with urllib.request.urlopen(f"{proxy_url(state)}/info", timeout=5) as response:
+def test_without_tempurl_is_left_out_of_info(no_tempurl_lab: LabState) -> None:
+    # The lab the runner's no-tempurl control uses (tests/conftest.py): one lab, not two.
+    with urllib.request.urlopen(f"{proxy_url(no_tempurl_lab)}/info", timeout=5) as response:
         info = json.load(response)
     assert "tempurl" not in info
     assert "formpost" in info
