@@ -26,6 +26,7 @@ import glob
 import json
 import os
 import random
+import resource
 import shutil
 import socket
 import subprocess
@@ -175,8 +176,46 @@ def prepare(
     return Store(url, token, key, ids)
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by the process `pid` and its live children
+    (uvicorn's workers), from /proc: what the server spent, beside the load generator's own."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        child = int(stat.parent.name)
+        parents[child] = int(fields[1])
+        used[child] = (int(fields[11]) + int(fields[12])) / ticks
+    tree, total = {pid}, 0.0
+    for child in sorted(parents):  # children have higher pids than their parents, mostly
+        if parents[child] in tree:
+            tree.add(child)
+    for member in tree:
+        total += used.get(member, 0.0)
+    return total
+
+
+def client_cpu() -> float:
+    """CPU seconds this process (the load generator) has used."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+@dataclasses.dataclass
+class Served:
+    base: str
+    pid: int
+
+    def cpu(self) -> float:
+        return tree_cpu(self.pid)
+
+
 @contextmanager
-def serving(url: str, interop: Path, workers: int) -> Iterator[str]:
+def serving(url: str, interop: Path, workers: int) -> Iterator[Served]:
     port = _free_port()
     env = {**os.environ, "DEFCORE_GUIDELINES": str(interop), "DEFCORE_DATABASE_URL": url}
     server = subprocess.Popen(
@@ -196,7 +235,7 @@ def serving(url: str, interop: Path, workers: int) -> Iterator[str]:
             if server.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit("the server did not start")
             time.sleep(0.2)
-        yield base
+        yield Served(base, server.pid)
     finally:
         server.terminate()
         server.wait(timeout=60)
@@ -259,15 +298,17 @@ def upload_all(
 
 def mixed_run(
     kind: str,
-    base: str,
+    served: Served,
     store: Store,
     bodies: list[tuple[bytes, dict[str, str]]],
     uploaders: int,
     readers: int,
 ) -> None:
+    base = served.base
     pages: list[float] = []
     lists: list[float] = []
     done = threading.Event()
+    server_before, client_before = served.cpu(), client_cpu()
     known = list(store.ids)
     threads = [
         threading.Thread(target=_reader_loop, args=(base, store, known, done, pages, lists, i))
@@ -279,13 +320,18 @@ def mixed_run(
     done.set()
     for thread in threads:
         thread.join()
+    server_used, client_used = served.cpu() - server_before, client_cpu() - client_before
     print(
         f"  {kind}: {len(bodies)} uploads of {TESTS_PER_RESULT} tests by {uploaders} uploaders "
         f"in {seconds:.1f} s = {len(bodies) / seconds:.0f} uploads/s (goal >= 50), "
         f"p50 {_pct(latencies, 0.5) * MS:.0f} ms, p99 {_pct(latencies, 0.99) * MS:.0f} ms "
         f"(goal < 1000 ms), {failures} not 201"
     )
-    print(f"  {kind}: load average {_load()}")
+    print(
+        f"  {kind}: CPU over {seconds:.1f} s: server {server_used:.1f} s "
+        f"({server_used / len(bodies) * MS:.0f} ms an upload, reads included), "
+        f"load generator {client_used:.1f} s; load average {_load()}"
+    )
     for label, times in (("result page /results/ID", pages), ("result list /results", lists)):
         if times:
             print(
@@ -347,20 +393,26 @@ def main() -> None:
                 url = new_database(kind, admin, workdir)
                 store = prepare(url, interop, tests, args.stored, not READERS_SIGNED_IN)
                 bodies = signed_bodies(store, tests, args.uploads)
-                with serving(store.url, interop, args.workers) as base:
-                    register_key(base, store)
+                with serving(store.url, interop, args.workers) as served:
+                    register_key(served.base, store)
                     print(f"  defcore serve --workers {args.workers}")
-                    mixed_run(kind, base, store, bodies, args.uploaders, args.readers)
+                    mixed_run(kind, served, store, bodies, args.uploaders, args.readers)
                 if kind != "postgresql":
                     continue
                 for workers in [int(w) for w in args.scaling.split(",") if w.strip()]:
                     more = signed_bodies(store, tests, args.uploads)
-                    with serving(store.url, interop, workers) as base:
-                        seconds, latencies, failures = upload_all(base, store, more, args.uploaders)
+                    with serving(store.url, interop, workers) as served:
+                        server_before, client_before = served.cpu(), client_cpu()
+                        seconds, latencies, failures = upload_all(
+                            served.base, store, more, args.uploaders
+                        )
+                        server_used = served.cpu() - server_before
+                        client_used = client_cpu() - client_before
                     print(
                         f"  postgresql, --workers {workers}: {len(more) / seconds:.0f} uploads/s, "
-                        f"p99 {_pct(latencies, 0.99) * MS:.0f} ms, {failures} not 201, "
-                        f"load average {_load()}"
+                        f"p99 {_pct(latencies, 0.99) * MS:.0f} ms, {failures} not 201; CPU: "
+                        f"server {server_used / len(more) * MS:.0f} ms an upload, load generator "
+                        f"{client_used:.1f} s; load average {_load()}"
                     )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
