@@ -170,7 +170,22 @@ def result_page(
             guideline_ids=state.registry.ids(),
             summary=summary,
             verdict=chosen,
+            capability_rows=capability_rows(chosen),
         )
+
+
+def capability_rows(
+    verdict: dict[str, Any] | None,
+) -> list[tuple[str, dict[str, Any], list[dict[str, Any]]]]:
+    """(component, capability, its tests not passed) of a verdict: filtered here, as a loop
+    over every test of every capability in the template took half of a result page's time."""
+    if verdict is None:
+        return []
+    return [
+        (comp["name"], cap, [t for t in cap["tests"] if t["outcome"] != "passed"])
+        for comp in verdict["components"]
+        for cap in comp["capabilities"]
+    ]
 
 
 # -- marketplace, heat map, usage ---------------------------------------------------------------

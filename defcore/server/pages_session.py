@@ -78,7 +78,7 @@ async def login(request: Request) -> Response:
         raise Forbidden("the sign-in form has expired: reload /login and sign in again")
     token = form.get("token", "").strip()
     state = _state(request)
-    with state.sessions() as session, session.begin():
+    with state.writers.turn(), state.sessions() as session, session.begin():
         p = principal_for_token(session, token) if token else None
         if p is None or p.user is None:
             return page(

@@ -26,7 +26,7 @@ from defcore.errors import (
     UploadError,
     UploadRejected,
 )
-from defcore.results.model import base_name
+from defcore.results.model import RunResults, base_name
 from defcore.results.verdict import compute_verdict
 from defcore.server.access import (
     Principal,
@@ -54,6 +54,7 @@ from defcore.server.models import (
 from defcore.server.products import associate_by_cpid
 from defcore.server.signatures import ParsedKey, decode_signature, parse_public_key, verify
 from defcore.server.tokens import hash_token, new_token
+from defcore.server.writers import WriterQueue
 
 _RESULT_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -259,15 +260,14 @@ def verdict(
 ) -> dict[str, Any]:
     """The result's verdict from compute_verdict, cached by (result, guideline, target)."""
     guideline, resolved = registry.target(guideline_id, target)
-    cached = session.get(VerdictCache, (result.id, guideline_id, resolved.name))
-    if cached is not None:
-        data: dict[str, Any] = json.loads(cached.verdict_json)
-        return data
-    stored = session.get(ResultTests, result.id)
-    assert stored is not None
-    run = run_from_json(stored.tests_json, stored.class_failures_json)
+    known = _known_verdicts(session, result.id, guideline_id)
+    if resolved.name in known:
+        cached: dict[str, Any] = known[resolved.name]
+        return cached
+    run = _stored_run(session, result.id)
     answer = compute_verdict(guideline, resolved, run, load_platform=registry.get).as_dict()
     answer["guideline"] = guideline_id
+    known[resolved.name] = answer
     row = {
         "result_id": result.id,
         "guideline_id": guideline_id,
@@ -290,34 +290,71 @@ def verdict(
     return answer
 
 
+def _known_verdicts(
+    session: Session, result_id: str, guideline_id: str
+) -> dict[str, dict[str, Any]]:
+    """The result's verdicts for the guideline's targets known in this transaction: at first
+    those cached, read in one query (a result page asks for every target of a guideline),
+    then also those computed since."""
+    memo: dict[tuple[str, str], dict[str, dict[str, Any]]]
+    memo = session.info.setdefault(KNOWN_VERDICTS, {})
+    known = memo.get((result_id, guideline_id))
+    if known is None:
+        rows = session.execute(
+            select(VerdictCache.target, VerdictCache.verdict_json).where(
+                VerdictCache.result_id == result_id, VerdictCache.guideline_id == guideline_id
+            )
+        )
+        known = memo[(result_id, guideline_id)] = {t: json.loads(text) for t, text in rows}
+    return known
+
+
+def _stored_run(session: Session, result_id: str) -> RunResults:
+    """The result's tests, read once per transaction: a result page judges them against each
+    target of a guideline, and reading them again for each was a third of its time."""
+    runs: dict[str, RunResults] = session.info.setdefault(STORED_RUNS, {})
+    run = runs.get(result_id)
+    if run is None:
+        stored = session.get(ResultTests, result_id)
+        assert stored is not None
+        run = runs[result_id] = run_from_json(stored.tests_json, stored.class_failures_json)
+    return run
+
+
+# session.info keys of the results' tests and verdicts known in this transaction
+KNOWN_VERDICTS = "defcore_known_verdicts"
+STORED_RUNS = "defcore_stored_runs"
 # session.info key of a read transaction's list of verdicts to cache once it has ended
 DEFERRED_VERDICTS = "defcore_deferred_verdicts"
 # How long a read waits for SQLite's write lock to cache its verdicts before it gives up
 CACHE_WAIT_MS = 200
 
 
-def store_verdicts(engine: Engine, rows: list[dict[str, Any]]) -> None:
-    """Cache verdicts a read computed, in a short write transaction of their own that waits
-    a moment at most for SQLite's write lock: the cache is only a shortcut, and a verdict not
-    cached now is computed again on the next view."""
+def store_verdicts(engine: Engine, rows: list[dict[str, Any]], writers: WriterQueue) -> None:
+    """Cache verdicts a read computed, in a short write transaction of their own, only if no
+    other write is under way or waiting (SQLite): the cache is only a shortcut, a verdict not
+    cached now is computed again on the next view, and a page must not wait behind uploads."""
     sqlite = engine.dialect.name == "sqlite"
-    try:
-        with engine.connect() as conn:
-            if sqlite:
-                _busy_timeout(conn, CACHE_WAIT_MS)
-            try:
-                with conn.begin():
-                    for row in rows:
-                        try:
-                            with conn.begin_nested():
-                                conn.execute(insert(VerdictCache).values(**row))
-                        except IntegrityError:
-                            pass  # cached meanwhile, or its result deleted
-            finally:
+    with writers.turn(timeout=0) as turn:
+        if not turn:
+            return  # writes are under way: they go first
+        try:
+            with engine.connect() as conn:
                 if sqlite:
-                    _busy_timeout(conn, SQLITE_BUSY_MS)
-    except OperationalError:
-        pass  # the write lock stayed taken, or the database went away: nothing is lost
+                    _busy_timeout(conn, CACHE_WAIT_MS)
+                try:
+                    with conn.begin():
+                        for row in rows:
+                            try:
+                                with conn.begin_nested():
+                                    conn.execute(insert(VerdictCache).values(**row))
+                            except IntegrityError:
+                                pass  # cached meanwhile, or its result deleted
+                finally:
+                    if sqlite:
+                        _busy_timeout(conn, SQLITE_BUSY_MS)
+        except OperationalError:
+            pass  # the write lock stayed taken, or the database went away: nothing is lost
 
 
 def _busy_timeout(conn: Connection, milliseconds: int) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
 
-from defcore.errors import Forbidden, Unauthorized
+from defcore.errors import Forbidden, ServiceUnavailable, Unauthorized
 from defcore.server.access import ANONYMOUS, Principal, principal_for_token, principal_for_user
 from defcore.server.db import READ_ONLY
 from defcore.server.guidelines import GuidelineRegistry
@@ -20,6 +20,7 @@ from defcore.server.parsing import UploadParser
 from defcore.server.service import DEFERRED_VERDICTS, store_verdicts
 from defcore.server.sessions import SESSION_COOKIE, live_session
 from defcore.server.trail import set_actor
+from defcore.server.writers import UNQUEUED, WriterQueue, writer_queue
 
 # Methods that only read: their transaction takes no write lock (SQLite: a deferred BEGIN).
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -75,28 +76,36 @@ class AppState:
     anonymous_uploads: bool = True
     read_sessions: sessionmaker[Session] = field(init=False)
     parser: UploadParser = field(init=False)
+    # SQLite: the server's writers take turns before they ask for the write lock
+    writers: WriterQueue = field(init=False)
 
     def __post_init__(self) -> None:
         self.read_sessions = sessionmaker(
             self.engine.execution_options(**READ_ONLY), expire_on_commit=False
         )
         self.parser = UploadParser(self.registry)
+        self.writers = writer_queue(self.engine)
 
     @contextmanager
     def tx(
-        self, request: Request, write: bool | None = None
+        self, request: Request, write: bool | None = None, principal: Principal | None = None
     ) -> Iterator[tuple[Session, Principal]]:
-        """One transaction for the request, with the principal who asks; a read-only one for
-        GET and HEAD unless `write` says otherwise."""
+        """One transaction for the request, with the principal who asks (found in it, unless
+        an earlier transaction of the same request found it); a read-only one for GET and
+        HEAD unless `write` says otherwise."""
         if write is None:
             write = request.method not in READ_METHODS
         factory = self.sessions if write else self.read_sessions
         deferred: list[dict[str, Any]] = []
-        with factory() as session, session.begin():
-            if not write:
-                session.info[DEFERRED_VERDICTS] = deferred
-            principal = principal_of(session, request)
-            set_actor(session, principal.user_id)  # whom the audit trail names
-            yield session, principal
+        with (self.writers if write else UNQUEUED).turn() as turn:
+            if not turn:
+                raise ServiceUnavailable("too many writes are waiting for the database")
+            with factory() as session, session.begin():
+                if not write:
+                    session.info[DEFERRED_VERDICTS] = deferred
+                if principal is None:
+                    principal = principal_of(session, request)
+                set_actor(session, principal.user_id)  # whom the audit trail names
+                yield session, principal
         if deferred:
-            store_verdicts(self.engine, deferred)
+            store_verdicts(self.engine, deferred, self.writers)

@@ -169,7 +169,7 @@ async def upload(
     # then is the body read, counted as it arrives, parsed outside any transaction and stored
     # in a short one.
     state = _state(request)
-    await run_in_threadpool(_may_upload, request, bool(x_signature or x_public_key))
+    asker = await run_in_threadpool(_may_upload, request, bool(x_signature or x_public_key))
     body = await request.body()
     content_type = request.headers.get("content-type", "")
     parsed = await state.parser.parse(body, content_type)
@@ -177,7 +177,9 @@ async def upload(
     def work() -> UploadOut:
         for attempt in range(2):
             try:
-                with state.tx(request, write=True) as (session, p):
+                # the principal found before the body was read: the write transaction,
+                # which on SQLite holds the database's one write lock, does only the writing
+                with state.tx(request, write=True, principal=asker) as (session, p):
                     stored = store_parsed(
                         session,
                         p,
@@ -203,7 +205,8 @@ async def upload(
     return await run_in_threadpool(work)
 
 
-def _may_upload(request: Request, signed: bool) -> None:
+def _may_upload(request: Request, signed: bool) -> Principal:
+    """Who uploads; refused before the body is read when it is no one that may."""
     state = _state(request)
     with state.tx(request, write=False) as (_session, p):  # an unknown token: 401 here
         if p.user is None and not signed and not state.anonymous_uploads:
@@ -211,6 +214,7 @@ def _may_upload(request: Request, signed: bool) -> None:
                 "anonymous uploads are disabled on this server: send a token "
                 "('Authorization: Bearer <token>') or sign the upload with a registered key"
             )
+        return p
 
 
 def _date(name: str, value: str | None) -> datetime | None:
