@@ -40,11 +40,14 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
+from queue import Empty
+from typing import TypeVar
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -58,6 +61,7 @@ from defcore.server.service import create_account, parse_upload, store_parsed
 from defcore.server.signatures import sign
 
 ROOT = Path(__file__).resolve().parents[1]
+T = TypeVar("T")
 TESTS_PER_RESULT = 300
 MS = 1000.0
 READERS_SIGNED_IN = False
@@ -440,12 +444,12 @@ def generate(
         )
     for process in processes:
         process.start()
-    for _ in processes:
-        ready.get()  # every process has imported and waits for `go`
+    for _ in processes:  # every process has imported and waits for `go`
+        _wait(ready, processes)
     go.set()
-    uploads = [out.get() for _ in range(count)]
+    uploads = [_wait(out, processes) for _ in range(count)]
     done.set()
-    reads = [out.get() for _ in range(len(processes) - count)]
+    reads = [_wait(out, processes) for _ in range(len(processes) - count)]
     for process in processes:
         process.join()
     for timing in uploads:
@@ -459,6 +463,21 @@ def generate(
         read_failures=sum(t.failures for t in reads),
         client_cpu=sum(t.cpu for t in [*uploads, *reads]),
     )
+
+
+def _wait(queue: Queue[T], processes: Sequence[BaseProcess]) -> T:
+    """The queue's next item, unless a generator process died (a run never hangs on one)."""
+    while True:
+        try:
+            return queue.get(timeout=1)
+        except Empty:
+            dead = [p for p in processes if p.exitcode not in (None, 0)]
+            if dead:
+                for process in processes:
+                    process.kill()
+                raise SystemExit(
+                    f"a load generator process failed (exit {dead[0].exitcode})"
+                ) from None
 
 
 def mixed_run(
