@@ -192,9 +192,15 @@ def tests_to_json(run: RunResults) -> str:
     )
 
 
+# Outcome by its stored value: a dict lookup, where calling the enum for each of a result's
+# tests was a sixth of the time of reading them back.
+_OUTCOMES = {outcome.value: outcome for outcome in Outcome}
+
+
 def run_from_json(tests_json: str, class_failures_json: str = "{}") -> RunResults:
     run = RunResults(source="store")
     for item in json.loads(tests_json):
-        run.add(TestResult(item["name"], Outcome(item["outcome"]), item["uuid"], item["reason"]))
+        outcome = _OUTCOMES.get(item["outcome"]) or Outcome(item["outcome"])
+        run.add(TestResult(item["name"], outcome, item["uuid"], item["reason"]))
     run.class_failures = dict(json.loads(class_failures_json))
     return run

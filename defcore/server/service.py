@@ -273,7 +273,7 @@ def verdict(
         "guideline_id": guideline_id,
         "target": resolved.name,
         "passed": bool(answer["passed"]),
-        "verdict_json": json.dumps(answer, separators=(",", ":")),
+        "verdict": answer,  # as JSON only when it is stored (_cache_row)
     }
     deferred = session.info.get(DEFERRED_VERDICTS)
     if deferred is not None:
@@ -284,7 +284,7 @@ def verdict(
         return answer
     try:
         with session.begin_nested():
-            session.add(VerdictCache(**row))
+            session.add(VerdictCache(**_cache_row(row)))
     except IntegrityError:
         pass  # another request cached the same verdict first: the answer stands
     return answer
@@ -347,7 +347,7 @@ def store_verdicts(engine: Engine, rows: list[dict[str, Any]], writers: WriterQu
                         for row in rows:
                             try:
                                 with conn.begin_nested():
-                                    conn.execute(insert(VerdictCache).values(**row))
+                                    conn.execute(insert(VerdictCache).values(**_cache_row(row)))
                             except IntegrityError:
                                 pass  # cached meanwhile, or its result deleted
                 finally:
@@ -355,6 +355,14 @@ def store_verdicts(engine: Engine, rows: list[dict[str, Any]], writers: WriterQu
                         _busy_timeout(conn, SQLITE_BUSY_MS)
         except OperationalError:
             pass  # the write lock stayed taken, or the database went away: nothing is lost
+
+
+def _cache_row(row: dict[str, Any]) -> dict[str, Any]:
+    """The verdict_cache row of a computed verdict: its JSON is made only now, as a read that
+    finds writes under way does not cache (a verdict's JSON took a quarter of a page view)."""
+    cached = {k: v for k, v in row.items() if k != "verdict"}
+    cached["verdict_json"] = json.dumps(row["verdict"], separators=(",", ":"))
+    return cached
 
 
 def _busy_timeout(conn: Connection, milliseconds: int) -> None:
