@@ -55,6 +55,27 @@ class CapabilityVerdict:
     def count(self, outcome: Outcome) -> int:
         return sum(1 for t in self.required_tests if t.outcome is outcome)
 
+    @cached_property
+    def report(self) -> dict[str, Any]:
+        """The capability in Verdict.as_dict's form (made once: targets that share the
+        capability share its verdict, see compute_verdict's `judged`)."""
+        return {
+            "name": self.name,
+            "status": str(self.status),
+            "passed": self.passed,
+            "tests": [
+                {
+                    "name": t.name,
+                    "outcome": str(t.outcome),
+                    "required": t.required,
+                    "reason": t.reason,
+                    "matched_as": t.matched_as,
+                    "flag_reason": t.flag_reason,
+                }
+                for t in self.tests
+            ],
+        }
+
 
 @dataclass(frozen=True)
 class ComponentVerdict:
@@ -137,25 +158,7 @@ class Verdict:
                 {
                     "name": comp.name,
                     "passed": comp.passed,
-                    "capabilities": [
-                        {
-                            "name": cap.name,
-                            "status": str(cap.status),
-                            "passed": cap.passed,
-                            "tests": [
-                                {
-                                    "name": t.name,
-                                    "outcome": str(t.outcome),
-                                    "required": t.required,
-                                    "reason": t.reason,
-                                    "matched_as": t.matched_as,
-                                    "flag_reason": t.flag_reason,
-                                }
-                                for t in cap.tests
-                            ],
-                        }
-                        for cap in comp.capabilities
-                    ],
+                    "capabilities": [cap.report for cap in comp.capabilities],
                 }
                 for comp in self.components
             ],
@@ -208,9 +211,14 @@ def compute_verdict(
     run: RunResults,
     statuses: Iterable[Status] = (Status.REQUIRED,),
     load_platform: Callable[[str], Guideline] = load,
+    judged: dict[tuple[str, str, Status, str], CapabilityVerdict] | None = None,
 ) -> Verdict:
     """The target's verdict on the run; for an add-on also its platform components' (read
-    with `load_platform`, a guideline id -> Guideline; the server passes its registry's)."""
+    with `load_platform`, a guideline id -> Guideline; the server passes its registry's).
+
+    `judged`, kept by the caller for one run, holds the capabilities judged so far: a
+    guideline's targets share most of them (the platform is compute plus storage), and the
+    server judges every target of a result for its page."""
     wanted = tuple(statuses)
     verdict = Verdict(
         guideline.id,
@@ -223,11 +231,17 @@ def compute_verdict(
         for status, cap_name in component.all_capabilities():
             if status not in wanted:
                 continue
+            key = (guideline.id, cap_name, status, component.name)
+            if judged is not None and key in judged:
+                caps.append(judged[key])
+                continue
             capability = guideline.capabilities.get(cap_name)
             if capability is None:
                 continue  # `check` reports it; nothing to run
             tests = tuple(_judge(test, cap_name, run) for test in capability.tests)
             caps.append(CapabilityVerdict(cap_name, status, component.name, tests))
+            if judged is not None:
+                judged[key] = caps[-1]
         verdict.components.append(ComponentVerdict(component.name, tuple(caps)))
     if target.kind == "add-on":
         verdict.platform_components = judge_platform_components(

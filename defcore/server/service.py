@@ -264,8 +264,10 @@ def verdict(
     if resolved.name in known:
         cached: dict[str, Any] = known[resolved.name]
         return cached
-    run = _stored_run(session, result.id)
-    answer = compute_verdict(guideline, resolved, run, load_platform=registry.get).as_dict()
+    run, judged = _stored_run(session, result.id)
+    answer = compute_verdict(
+        guideline, resolved, run, load_platform=registry.get, judged=judged
+    ).as_dict()
     answer["guideline"] = guideline_id
     known[resolved.name] = answer
     row = {
@@ -309,16 +311,17 @@ def _known_verdicts(
     return known
 
 
-def _stored_run(session: Session, result_id: str) -> RunResults:
-    """The result's tests, read once per transaction: a result page judges them against each
-    target of a guideline, and reading them again for each was a third of its time."""
-    runs: dict[str, RunResults] = session.info.setdefault(STORED_RUNS, {})
-    run = runs.get(result_id)
-    if run is None:
+def _stored_run(session: Session, result_id: str) -> tuple[RunResults, dict[Any, Any]]:
+    """The result's tests, read once per transaction, and its capabilities judged so far
+    (compute_verdict's `judged`): a result page judges them against each target of a
+    guideline, which share most capabilities."""
+    runs: dict[str, tuple[RunResults, dict[Any, Any]]]
+    runs = session.info.setdefault(STORED_RUNS, {})
+    if result_id not in runs:
         stored = session.get(ResultTests, result_id)
         assert stored is not None
-        run = runs[result_id] = run_from_json(stored.tests_json, stored.class_failures_json)
-    return run
+        runs[result_id] = (run_from_json(stored.tests_json, stored.class_failures_json), {})
+    return runs[result_id]
 
 
 # session.info keys of the results' tests and verdicts known in this transaction

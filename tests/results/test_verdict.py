@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from results_support import FakeTempest, RunTempest, storage_tests
 
-from defcore.guidelines.model import Guideline, Target
+from defcore.guidelines.model import Guideline, Status, Target
 from defcore.guidelines.sources import load
 from defcore.guidelines.targets import resolve_target
 from defcore.results.model import Outcome, RunResults
@@ -283,3 +283,29 @@ def test_a_verdict_from_a_real_stestr_run(storage: Storage, tempest_run: RunTemp
     (versioned,) = _cap(verdict, "objectstore-object-versioned").tests
     assert versioned.outcome is Outcome.MISSING
     assert verdict.as_dict()["required_tests_passed"] == 58 - 4
+
+
+def test_targets_judged_with_a_shared_memo_are_judged_as_alone() -> None:
+    """The server judges every target of a guideline on one run with one `judged` memo (the
+    platform shares its capabilities with compute and storage): each verdict is the same as
+    judged alone, a failure in a shared capability included."""
+    guideline = load("2020.06")
+    platform = resolve_target(guideline, "OpenStack Powered Platform")
+    run = RunResults()
+    for name, uuid in storage_tests(guideline, platform).items():
+        run.add(Result(name, Outcome.PASSED, uuid))
+    storage_target = resolve_target(guideline, "OpenStack Powered Storage")
+    failing = next(iter(storage_tests(guideline, storage_target)))
+    run.results[failing] = Result(failing, Outcome.FAILED, None, "it broke")
+    judged: dict[tuple[str, str, Status, str], CapabilityVerdict] = {}
+    for name in (
+        "OpenStack Powered Storage",
+        "OpenStack Powered Platform",
+        "OpenStack Powered Compute",
+    ):
+        target = resolve_target(guideline, name)
+        shared = compute_verdict(guideline, target, run, judged=judged).as_dict()
+        assert shared == compute_verdict(guideline, target, run).as_dict()
+    assert judged  # the memo was used
+    assert not compute_verdict(guideline, storage_target, run, judged=judged).passed
+    assert not compute_verdict(guideline, platform, run, judged=judged).passed
