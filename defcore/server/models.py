@@ -202,9 +202,10 @@ class Result(Base):
     __tablename__ = "results"
     __table_args__ = (
         UniqueConstraint("uploader_id", "body_sha256"),
-        Index("ix_results_public_created", "public", "created_at"),
-        Index("ix_results_uploader_created", "uploader_id", "created_at"),
-        Index("ix_results_vendor_created", "vendor_id", "created_at"),
+        # lists are newest first, ties by id (migration 0008): pages read from the index
+        Index("ix_results_public_created_id", "public", "created_at", "id"),
+        Index("ix_results_uploader_created_id", "uploader_id", "created_at", "id"),
+        Index("ix_results_vendor_created_id", "vendor_id", "created_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

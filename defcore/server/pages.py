@@ -95,14 +95,13 @@ def results_page(
             query = query.where(Result.signed_key_id.is_not(None))
         elif signed == "no":
             query = query.where(Result.signed_key_id.is_(None))
-        total = session.scalar(query.with_only_columns(func.count(Result.id))) or 0
+        total = session.scalar(query.with_only_columns(func.count())) or 0
         rows = session.scalars(
             query.options(
                 selectinload(Result.verifications),
-                selectinload(Result.uploader),
                 selectinload(Result.product_version).selectinload(ProductVersion.product),
             )
-            .order_by(Result.created_at.desc(), Result.id)
+            .order_by(Result.created_at.desc(), Result.id.desc())
             .limit(PAGE_SIZE)
             .offset((page_no - 1) * PAGE_SIZE)
         ).all()

@@ -463,14 +463,14 @@ def list_results(
 ) -> tuple[list[Result], int]:
     """One page of the results `p` may read, newest first, and how many there are in all."""
     query = _filtered(select(Result).where(readable_results(p)), p, where)
-    total = session.scalar(query.with_only_columns(func.count(Result.id))) or 0
+    total = session.scalar(query.with_only_columns(func.count())) or 0
     rows = session.scalars(
         query.options(
             selectinload(Result.uploader),
             selectinload(Result.verifications),
             selectinload(Result.product_version).selectinload(ProductVersion.product),
         )
-        .order_by(Result.created_at.desc(), Result.id)
+        .order_by(Result.created_at.desc(), Result.id.desc())
         .limit(limit)
         .offset(offset)
     ).all()
