@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, delete, exists, func, insert, select, text
+from sqlalchemy import Connection, Engine, Select, delete, exists, func, select, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload
 
@@ -349,15 +351,16 @@ def store_verdicts(engine: Engine, rows: list[dict[str, Any]], writers: WriterQu
                     with conn.begin():
                         if not sqlite:
                             # A cache lost in a crash costs a recomputation: its commit need
-                            # not wait for PostgreSQL to flush its log (page p50 was 380 ms
-                            # under uploads, most of it that wait).
+                            # not wait for PostgreSQL to flush its log to disk.
                             conn.execute(text("SET LOCAL synchronous_commit = off"))
-                        for row in rows:
-                            try:
-                                with conn.begin_nested():
-                                    conn.execute(insert(VerdictCache).values(**_cache_row(row)))
-                            except IntegrityError:
-                                pass  # cached meanwhile, or its result deleted
+                        # one statement for all: a row cached meanwhile is left as it is
+                        make = sqlite_insert if sqlite else postgresql_insert
+                        conn.execute(
+                            make(VerdictCache).on_conflict_do_nothing(),
+                            [_cache_row(row) for row in rows],
+                        )
+                except IntegrityError:
+                    pass  # the result was deleted meanwhile: nothing to cache
                 finally:
                     if sqlite:
                         _busy_timeout(conn, SQLITE_BUSY_MS)
