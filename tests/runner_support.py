@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -84,3 +85,9 @@ def run_target(
         timeout=timeout,
     )
     return Finished(run_dir, out.returncode, out.stdout, out.stderr)
+
+
+def default_sigint() -> None:
+    """For a child that a test interrupts with SIGINT: a shell starts background jobs with SIGINT
+    ignored, and children inherit that, so pytest run with `&` would see the signal do nothing."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

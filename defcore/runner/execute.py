@@ -64,7 +64,9 @@ def run(
     log = stream.with_suffix(".log")
     argv = [sys.executable, "-m", "stestr", "run", "--worker-file", str(worker_file), "--subunit"]
     good_offset = 0
-    with open(stream, "wb") as sink, open(log, "wb") as errors:
+    # Unbuffered: the stream on disk grows packet by packet as tests finish, so that it can be
+    # read (or followed) during the run, not in 8 KiB pieces that end mid-packet.
+    with open(stream, "wb", buffering=0) as sink, open(log, "wb") as errors:
         proc = subprocess.Popen(
             argv,
             cwd=workspace,

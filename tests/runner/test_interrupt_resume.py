@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from runner_support import STORAGE, defcore, defcore_env
+from runner_support import STORAGE, default_sigint, defcore, defcore_env
 
 from defcore.errors import ResultsError
 from defcore.lab.lab import LabState
@@ -31,7 +31,13 @@ def test_interrupt_then_resume(lab_cloud: LabState, tmp_path: Path) -> None:
     env = defcore_env(lab_cloud, tmp_path)
     argv = [sys.executable, "-m", "defcore", "test", "--cloud", "defcore-lab"]
     argv += ["--guideline", "2020.06", "--target", STORAGE, "--run-dir", str(run_dir)]
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        argv,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=default_sigint,  # Ctrl-C's signal must reach it, however pytest was started
+    )
     stream = run_dir / "results.subunit"
     deadline = time.monotonic() + 120
     # Wait until some tests have passed, but far from all (a byte count of the stream was

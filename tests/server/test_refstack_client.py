@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 from refstack_support import Served, client_venv, register_key, rsa_key, serve  # noqa: F401
+from runner_support import default_sigint
 from server_support import refstack_body, storage_tests
 
 SCENARIO_TEST = (
@@ -216,6 +217,7 @@ def test_list_pages_through_public_results(
         stdout=subprocess.PIPE,
         stderr=errors,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=default_sigint,  # the test ends the listing with Ctrl-C's signal
     )
     assert proc.stdin is not None and proc.stdout is not None
     output = bytearray()
