@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -33,6 +33,27 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupt)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`./scripts/test` runs `-n 2 --dist loadgroup`), the tests of one
+    shared lab run on one worker, so that each session lab starts once: the Platform lab's on
+    one, the Storage labs' on another, and every test that needs no lab goes to whichever
+    worker is free. The lab phases that wait (lab starts, Designate's polling, a stopped node)
+    leave a core to the server's and the guidelines' tests beside them."""
+    for item in items:
+        group = lab_group(getattr(item, "fixturenames", ()))
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+def lab_group(fixtures: Iterable[str]) -> str | None:
+    names = set(fixtures)
+    if "platform_lab" in names:  # heat_lab, designate_lab and the Platform runs need it
+        return "platform-lab"
+    if "lab_factory" in names:  # every other lab fixture needs it
+        return "storage-labs"
+    return None
 
 
 @pytest.fixture(scope="session")

@@ -13,10 +13,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ports import worker_index
+
 from defcore.lab.lab import LabState
 
 LabFactory = Callable[..., LabState]
-_offsets = itertools.count(int(os.environ.get("DEFCORE_TEST_PORT_OFFSET", "1000")), 100)
+# Under pytest-xdist each worker starts its labs 10000 ports above the previous worker's (the
+# offsets of one run stay within a few thousand): gw1's labs never take gw0's ports.
+_offsets = itertools.count(
+    int(os.environ.get("DEFCORE_TEST_PORT_OFFSET", "1000")) + 10000 * worker_index(), 100
+)
 
 
 def next_port_offset() -> int:

@@ -194,16 +194,32 @@ def test_cli_platform_without_glance_up_status_down(tmp_path: Path) -> None:
     # workers), none naming the directory, and no listener on the lab's ports.
     assert _sessions(state) == {}
     assert processes_mentioning(directory) == []
-    lab_ports = {p for s in state.services for p in ([s.port] if s.port else []) + s.other_ports}
-    still = [port for port in _ss_ports() if port in lab_ports]
+    # By address and port: another lab of the session may use the same port number on another
+    # loopback address (a Swift node on 127.0.0.2 at offset 1000 has this Keystone's 7200).
+    lab_sockets = {
+        (s.address, p) for s in state.services for p in ([s.port] if s.port else []) + s.other_ports
+    }
+    lab_ports = {port for _, port in lab_sockets}
+    still = [
+        (address, port)
+        for address, port in _ss_listeners()
+        if (address, port) in lab_sockets or (address in _ANY_ADDRESS and port in lab_ports)
+    ]
     assert still == []
 
 
-def _ss_ports() -> list[int]:
+_ANY_ADDRESS = {"0.0.0.0", "*", "[::]"}
+
+
+def _ss_listeners() -> list[tuple[str, int]]:
     out = subprocess.run(
         ["ss", "-ltnH"], capture_output=True, text=True, check=True, timeout=30
     ).stdout
-    return [int(line.split()[3].rsplit(":", 1)[1]) for line in out.splitlines()]
+    listeners = []
+    for line in out.splitlines():
+        address, _, port = line.split()[3].rpartition(":")
+        listeners.append((address, int(port)))
+    return listeners
 
 
 def test_a_platform_service_is_refused_in_the_storage_lab(tmp_path: Path) -> None:

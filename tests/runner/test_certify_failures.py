@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from ports import free_port
 from runner_support import STORAGE, Finished, defcore, defcore_env
 
 from defcore.lab.lab import LabState
@@ -84,10 +85,7 @@ def test_a_wrong_password(lab_cloud: LabState, tmp_path: Path) -> None:
 
 
 def test_an_unreachable_endpoint(lab_cloud: LabState, tmp_path: Path) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        free_port = probe.getsockname()[1]
-    url = f"http://127.0.0.1:{free_port}/v3"
+    url = f"http://127.0.0.1:{free_port()}/v3"
     env = _clouds(tmp_path, lab_cloud, auth_url=url)
     line = _one_line_error(defcore(*ARGS, "--run-dir", str(tmp_path / "r"), env=env))
     assert line.startswith(f"error: cloud 'defcore-lab': authenticating at {url}: cannot connect")
@@ -96,7 +94,7 @@ def test_an_unreachable_endpoint(lab_cloud: LabState, tmp_path: Path) -> None:
 def test_a_cloud_that_times_out(lab_cloud: LabState, tmp_path: Path) -> None:
     # A real silent server: the kernel accepts the connection, nobody ever answers.
     with socket.socket() as silent:
-        silent.bind(("127.0.0.1", 0))
+        silent.bind(("127.0.0.1", free_port()))
         silent.listen(8)
         url = f"http://127.0.0.1:{silent.getsockname()[1]}/v3"
         env = _clouds(tmp_path, lab_cloud, auth_url=url)

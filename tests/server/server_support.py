@@ -13,7 +13,6 @@ import glob
 import os
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 import threading
@@ -27,6 +26,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from ports import free_port
 from sqlalchemy import Engine
 
 from defcore.guidelines.loader import load_file
@@ -57,13 +57,6 @@ def interop_dir() -> Path:
 @pytest.fixture(autouse=True)
 def _guidelines_env(interop_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DEFCORE_GUIDELINES", str(interop_dir))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 # -- PostgreSQL -------------------------------------------------------------------------------

@@ -18,11 +18,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from ports import free_port
 from server_support import (
     Live,
     PostgresServer,
     ServerThread,
-    free_port,
     postgres_bindir,
     refstack_body,
     storage_tests,

@@ -21,8 +21,9 @@ import pytest
 from click.testing import CliRunner
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from ports import free_port
 from runner_support import Finished
-from server_support import Live, free_port, refstack_body, storage_tests
+from server_support import Live, refstack_body, storage_tests
 
 from defcore.cli import cli
 from defcore.cli.results_verdict import verdict

@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 
 import httpx
-from server_support import PostgresCluster, free_port
+from ports import free_port
+from server_support import PostgresCluster
 
 PASSWORD = "s3cret-never-shown"
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import secrets
 import shutil
+import time
 from pathlib import Path
 
 from defcore.errors import LabError
@@ -30,6 +31,7 @@ PORT = 5322  # DNS, UDP and TCP; 53 needs privileges and may be the host's resol
 RNDC_PORT = 5953  # the control channel (rndc's default is 953)
 SERVER = Path("/usr/sbin/named")
 KEY_NAME = "defcore-lab-rndc"
+CONTROL_WAIT = 30.0  # seconds for the control channel to answer once named is up
 
 
 def home(config: LabConfig) -> Path:
@@ -137,13 +139,23 @@ def _processes(plan: LabPlan) -> list[ServiceSpec]:
 
 
 def _after_start(plan: LabPlan) -> None:
-    # The control channel Designate's worker uses, tried once with its own key and config.
-    run_tool(
-        [rndc_bin(), "-c", str(rndc_conf(plan.config)), "status"],
-        plan.log_dir / "bind9-rndc.log",
-        timeout=30,
-        what="rndc status",
-    )
+    # The control channel Designate's worker uses, tried with its own key and config. `named`
+    # opens it after its DNS listeners (the health probe), so on a busy machine the first tries
+    # can be refused (seen on CI's 2 cores): retried until CONTROL_WAIT seconds have passed.
+    deadline = time.monotonic() + CONTROL_WAIT
+    while True:
+        try:
+            run_tool(
+                [rndc_bin(), "-c", str(rndc_conf(plan.config)), "status"],
+                plan.log_dir / "bind9-rndc.log",
+                timeout=CONTROL_WAIT,
+                what="rndc status",
+            )
+            return
+        except LabError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
 
 
 SERVICE = LabService(
