@@ -35,6 +35,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     signal.signal(signal.SIGTERM, interrupt)
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups off the items
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under pytest-xdist (`./scripts/test` runs `-n 2 --dist loadgroup`), the tests of one
     shared lab run on one worker, so that each session lab starts once: the Platform lab's on

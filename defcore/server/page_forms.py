@@ -16,6 +16,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from defcore.errors import InvalidInput, Unauthorized
 from defcore.server import schemas
@@ -67,7 +68,10 @@ def signed_in(p: Principal) -> Principal:
 async def take_form(request: Request, action: Action) -> Response:
     """Run a form's action in one transaction; redirect to the page it names."""
     form = await read_form(request)
-    with app_state(request).tx(request) as (session, p):
-        check_csrf(request, signed_in(p), form)
-        target = action(session, p, form)
-    return RedirectResponse(target, status_code=303)
+
+    def work() -> str:  # in a worker thread: the event loop never waits on the database
+        with app_state(request).tx(request) as (session, p):
+            check_csrf(request, signed_in(p), form)
+            return action(session, p, form)
+
+    return RedirectResponse(await run_in_threadpool(work), status_code=303)

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from defcore.server import products, schemas, vendors
 from defcore.server.access import Principal
@@ -90,10 +91,14 @@ async def _show_new_token(
 ) -> Response:
     """A new token is shown once, on the answer to the form (never in a URL)."""
     form = await read_form(request)
-    with app_state(request).tx(request) as (session, p):
-        check_csrf(request, signed_in(p), form)
-        token = make(session, p, form)
-        return _account_page(session, p, 201, new_token=token)
+
+    def work() -> Response:  # in a worker thread: the event loop never waits on the database
+        with app_state(request).tx(request) as (session, p):
+            check_csrf(request, signed_in(p), form)
+            token = make(session, p, form)
+            return _account_page(session, p, 201, new_token=token)
+
+    return await run_in_threadpool(work)
 
 
 @router.post("/account/tokens")

@@ -11,8 +11,9 @@ import urllib.parse
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
-from defcore.errors import Forbidden
+from defcore.errors import Forbidden, ServiceUnavailable
 from defcore.server.access import Principal, principal_for_token
 from defcore.server.pages import page
 from defcore.server.sessions import (
@@ -77,22 +78,19 @@ async def login(request: Request) -> Response:
     if not same_token(form.get(CSRF_FIELD), request.cookies.get(LOGIN_CSRF_COOKIE)):
         raise Forbidden("the sign-in form has expired: reload /login and sign in again")
     token = form.get("token", "").strip()
-    state = _state(request)
-    with state.writers.turn(), state.sessions() as session, session.begin():
-        p = principal_for_token(session, token) if token else None
-        if p is None or p.user is None:
-            return page(
-                "login.html",
-                Principal(),
-                401,
-                error="That token is not valid.",
-                csrf=form.get(CSRF_FIELD, ""),
-            )
-        started = start_session(session, p.user)
+    session_id = await run_in_threadpool(_sign_in, _state(request), token)
+    if session_id is None:
+        return page(
+            "login.html",
+            Principal(),
+            401,
+            error="That token is not valid.",
+            csrf=form.get(CSRF_FIELD, ""),
+        )
     response = RedirectResponse("/results", status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
-        started.session_id,
+        session_id,
         max_age=int(SESSION_LIFETIME.total_seconds()),
         httponly=True,
         samesite="strict",
@@ -102,13 +100,29 @@ async def login(request: Request) -> Response:
     return response
 
 
+def _sign_in(state: AppState, token: str) -> str | None:
+    """A new session's id for the account of `token`; None when the token is not valid. (In
+    a worker thread, like every database call: the event loop never waits on the database.)"""
+    with state.writers.turn() as turn:
+        if not turn:
+            raise ServiceUnavailable("too many writes are waiting for the database")
+        with state.sessions() as session, session.begin():
+            p = principal_for_token(session, token) if token else None
+            if p is None or p.user is None:
+                return None
+            return start_session(session, p.user).session_id
+
+
 @router.post("/logout")
 async def logout(request: Request) -> Response:
     form = await read_form(request)
-    state = _state(request)
-    with state.tx(request, write=True) as (session, p):
-        require_csrf(p, form)
-        end_session(session, request.cookies.get(SESSION_COOKIE))
+    await run_in_threadpool(_sign_out, request, form)
     response = RedirectResponse("/marketplace", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
+
+
+def _sign_out(request: Request, form: dict[str, str]) -> None:
+    with _state(request).tx(request, write=True) as (session, p):
+        require_csrf(p, form)
+        end_session(session, request.cookies.get(SESSION_COOKIE))

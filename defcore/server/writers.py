@@ -8,11 +8,13 @@ median of under 100 ms) while the database was idle between commits.
 
 So the server queues its own writers before they ask SQLite: a lock per database file in each
 process (threads), and an exclusive `flock` on a file beside the database (worker processes,
-`defcore serve --workers N`), which the kernel grants as soon as it is released and drops if
-the holding process dies. Only then does the writer say BEGIN IMMEDIATE, and it nearly always
-finds the lock free. Other programs writing the same file (the `defcore server` commands)
-do not queue here: they and the server meet at SQLite's lock, as before, and the busy
-timeout still bounds every wait. PostgreSQL locks rows, not the database: nothing to queue.
+`defcore serve --workers N`), which the kernel drops if the holding process dies. Linux has no
+flock with a time limit, so a writer that finds it taken tries again every few milliseconds
+until its own time is up: a few worker processes meet there, not every thread. Only then does
+the writer say BEGIN IMMEDIATE, and it nearly always finds the lock free. Other programs
+writing the same file (the `defcore server` commands) do not queue here: they and the server
+meet at SQLite's lock, as before, and the busy timeout still bounds every wait. PostgreSQL
+locks rows, not the database: nothing to queue.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,19 +47,15 @@ class WriterQueue:
         by default; 0: only if no one writes now), and hold it for the block; yields whether
         the turn came."""
         waits = timeout > 0
+        deadline = time.monotonic() + timeout
         if not (self._threads.acquire(timeout=timeout) if waits else self._threads.acquire(False)):
             yield False
             return
         try:
             fd = self._file()
-            if fd is not None:
-                try:
-                    # Blocking without the GIL: the holder is a short transaction of another
-                    # worker process, and a dead holder's lock goes with its process.
-                    fcntl.flock(fd, fcntl.LOCK_EX if waits else fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    yield False
-                    return
+            if fd is not None and not _flock(fd, deadline if waits else None):
+                yield False
+                return
             try:
                 yield True
             finally:
@@ -74,6 +73,22 @@ class WriterQueue:
             self._fd = os.open(self._lock_file, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
             self._pid = os.getpid()
         return self._fd
+
+
+def _flock(fd: int, deadline: float | None) -> bool:
+    """Take the exclusive lock on `fd`: at once or not at all (deadline None), or by `deadline`
+    (time.monotonic()) at the latest. The holder is one short transaction of another worker
+    process, so the pauses between tries stay short (0.5 to 5 ms)."""
+    pause = 0.0005
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if deadline is None or time.monotonic() >= deadline:
+                return False
+        time.sleep(min(pause, max(deadline - time.monotonic(), 0)))
+        pause = min(pause * 2, 0.005)
 
 
 _QUEUES: dict[str, WriterQueue] = {}

@@ -65,6 +65,11 @@ def test_a_turn_that_need_not_wait_is_refused_while_another_process_writes(
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         with queue.turn(timeout=0) as turn:
             assert not turn  # another worker process writes: a cache write gives way
+        # a writer waits no longer than it was given, however long the other process holds on
+        started = time.monotonic()
+        with queue.turn(timeout=0.5) as turn:
+            assert not turn
+        assert 0.45 < time.monotonic() - started < 5
         # a writer that waits gets its turn as soon as the other process lets go
         assert holder.stdin is not None
         threading.Timer(0.3, holder.stdin.close).start()
