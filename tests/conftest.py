@@ -48,6 +48,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group(group))
 
 
+@pytest.hookimpl(trylast=True)  # after xdist has marked each grouped test's id with its group
+def pytest_collection_finish(session: pytest.Session) -> None:
+    if not getattr(session.config.option, "loadgroup", False):
+        return
+    for item in session.items:
+        mark = item.get_closest_marker("xdist_group")
+        if mark is not None and not item.nodeid.endswith(f"@{mark.args[0]}"):
+            raise pytest.UsageError(
+                "pytest-xdist's --dist loadgroup does not group tests on this pytest "
+                f"{pytest.__version__} (pytest-xdist issue #1386): every worker would start "
+                "every shared lab; install the pytest that pyproject.toml's dev extra asks for"
+            )
+
+
 def lab_group(fixtures: Iterable[str]) -> str | None:
     names = set(fixtures)
     if "platform_lab" in names:  # heat_lab, designate_lab and the Platform runs need it
