@@ -44,17 +44,21 @@ def _defcore_with_reason(reason_json: str) -> bytes:
     return f'{{"refstack": {{"cpid": {cpid}}}, "tests": [{", ".join([failed, *passed])}]}}'.encode()
 
 
+# Named by their labels: the bodies hold random cpids, and pytest-xdist's workers must collect
+# the same test ids.
+HOSTILE_UPLOADS = [
+    ("lone surrogate in cpid", _refstack(cpid="\ud800")),
+    ("NUL in cpid", _refstack(cpid="lab\u0000cloud")),
+    ("newline in cpid", _refstack(cpid="lab\n")),
+    ("huge duration", _refstack(duration_seconds=10**400)),
+    ("infinite duration", b"".join([_refstack()[:-1], b', "duration_seconds": 1e999}'])),
+    ("negative duration", _refstack(duration_seconds=-1)),
+    ("overlong test name", _refstack(results=[{"name": "tempest.a." + "b" * 5000}])),
+]
+
+
 @pytest.mark.parametrize(
-    ("label", "body"),
-    [
-        ("lone surrogate in cpid", _refstack(cpid="\ud800")),
-        ("NUL in cpid", _refstack(cpid="lab\u0000cloud")),
-        ("newline in cpid", _refstack(cpid="lab\n")),
-        ("huge duration", _refstack(duration_seconds=10**400)),
-        ("infinite duration", b"".join([_refstack()[:-1], b', "duration_seconds": 1e999}'])),
-        ("negative duration", _refstack(duration_seconds=-1)),
-        ("overlong test name", _refstack(results=[{"name": "tempest.a." + "b" * 5000}])),
-    ],
+    ("label", "body"), HOSTILE_UPLOADS, ids=[label for label, _ in HOSTILE_UPLOADS]
 )
 def test_hostile_uploads_are_refused_and_store_nothing(live: Live, label: str, body: bytes) -> None:
     user = live.user()
