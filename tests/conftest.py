@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
+from packaging.version import Version
 from runner_support import Finished, run_storage
 from shared_lab import LabFactory, next_port_offset
 
@@ -48,18 +49,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group(group))
 
 
-@pytest.hookimpl(trylast=True)  # after xdist has marked each grouped test's id with its group
-def pytest_collection_finish(session: pytest.Session) -> None:
-    if not getattr(session.config.option, "loadgroup", False):
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest 9.2's node ids drop the group suffix pytest-xdist 3.8 adds for --dist loadgroup
+    # (pytest-xdist issue #1386): the groups would silently not take, and every worker would
+    # start every shared lab. Refused in the controller, where the message is seen.
+    if config.getoption("dist", "no") != "loadgroup" or hasattr(config, "workerinput"):
         return
-    for item in session.items:
-        mark = item.get_closest_marker("xdist_group")
-        if mark is not None and not item.nodeid.endswith(f"@{mark.args[0]}"):
-            raise pytest.UsageError(
-                "pytest-xdist's --dist loadgroup does not group tests on this pytest "
-                f"{pytest.__version__} (pytest-xdist issue #1386): every worker would start "
-                "every shared lab; install the pytest that pyproject.toml's dev extra asks for"
-            )
+    import xdist
+
+    if Version(pytest.__version__) >= Version("9.2") and Version(xdist.__version__) <= Version(
+        "3.8.0"
+    ):
+        raise pytest.UsageError(
+            f"--dist loadgroup does not group tests with pytest {pytest.__version__} and "
+            f"pytest-xdist {xdist.__version__} (pytest-xdist issue #1386): install the pytest "
+            "that pyproject.toml's dev extra asks for (pip install 'pytest<9.2')"
+        )
 
 
 def lab_group(fixtures: Iterable[str]) -> str | None:
