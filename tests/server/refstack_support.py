@@ -15,7 +15,6 @@ ready only once its install finished, so an interrupted build is built again.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from ports import free_port
 
 from defcore.paths import cache_dir
 
@@ -97,16 +97,9 @@ def refstack_venv() -> Path:
 
 
 def port_in_range(index: int = 0) -> int:
-    """A free port in this checkout's range: 20000 + DEFCORE_TEST_PORT_OFFSET // 10 + index."""
-    base = 20000 + int(os.environ.get("DEFCORE_TEST_PORT_OFFSET", "0")) // 10 + index * 10
-    for port in range(base, base + 10):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {base}..{base + 9}")
+    """A free port in this pytest-xdist worker's own slice (`ports.free_port`): two workers
+    picking the same fixed port made one's client talk to the other's server."""
+    return free_port()
 
 
 @dataclass
