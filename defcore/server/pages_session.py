@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from defcore.errors import Forbidden, ServiceUnavailable
+from defcore.errors import Forbidden
 from defcore.server.access import Principal, principal_for_token
 from defcore.server.pages import page
 from defcore.server.sessions import (
@@ -78,7 +78,7 @@ async def login(request: Request) -> Response:
     if not same_token(form.get(CSRF_FIELD), request.cookies.get(LOGIN_CSRF_COOKIE)):
         raise Forbidden("the sign-in form has expired: reload /login and sign in again")
     token = form.get("token", "").strip()
-    session_id = await run_in_threadpool(_sign_in, _state(request), token)
+    session_id = await run_in_threadpool(_sign_in, request, token)
     if session_id is None:
         return page(
             "login.html",
@@ -100,17 +100,15 @@ async def login(request: Request) -> Response:
     return response
 
 
-def _sign_in(state: AppState, token: str) -> str | None:
+def _sign_in(request: Request, token: str) -> str | None:
     """A new session's id for the account of `token`; None when the token is not valid. (In
-    a worker thread, like every database call: the event loop never waits on the database.)"""
-    with state.writers.turn() as turn:
-        if not turn:
-            raise ServiceUnavailable("too many writes are waiting for the database")
-        with state.sessions() as session, session.begin():
-            p = principal_for_token(session, token) if token else None
-            if p is None or p.user is None:
-                return None
-            return start_session(session, p.user).session_id
+    a worker thread, like every database call: the event loop never waits on the database.)
+    Whoever asks is anonymous until the token says otherwise."""
+    with _state(request).tx(request, write=True, principal=Principal()) as (session, _):
+        p = principal_for_token(session, token) if token else None
+        if p is None or p.user is None:
+            return None
+        return start_session(session, p.user).session_id
 
 
 @router.post("/logout")

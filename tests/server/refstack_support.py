@@ -96,12 +96,6 @@ def refstack_venv() -> Path:
 # -- the real `defcore serve` -----------------------------------------------------------------
 
 
-def port_in_range(index: int = 0) -> int:
-    """A free port in this pytest-xdist worker's own slice (`ports.free_port`): two workers
-    picking the same fixed port made one's client talk to the other's server."""
-    return free_port()
-
-
 @dataclass
 class Served:
     url: str
@@ -126,12 +120,12 @@ def _defcore(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def serve(directory: Path, index: int = 0, *extra: str) -> Iterator[Served]:
+def serve(directory: Path, *extra: str) -> Iterator[Served]:
     """`defcore server init` and `defcore serve` on a new SQLite store in `directory`."""
     database = f"sqlite:///{directory / 'store.sqlite3'}"
     init = _defcore("server", "init", "--database", database)
     assert init.returncode == 0, init.stderr
-    port = port_in_range(index)
+    port = free_port()  # from this pytest-xdist worker's own slice
     command = [sys.executable, "-m", "defcore", "serve", "--database", database]
     command += ["--host", "127.0.0.1", "--port", str(port), *extra]
     proc = subprocess.Popen(

@@ -34,7 +34,7 @@ SCENARIO_TEST = (
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory, interop_dir: Path) -> Iterator[Served]:
-    yield from serve(tmp_path_factory.mktemp("refstack-serve"), 0, "--guidelines", str(interop_dir))
+    yield from serve(tmp_path_factory.mktemp("refstack-serve"), "--guidelines", str(interop_dir))
 
 
 def _client(venv: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:

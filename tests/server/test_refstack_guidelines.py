@@ -60,7 +60,7 @@ def _path(interop_dir: Path, guideline: str) -> Path:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory, interop_dir: Path) -> Iterator[Served]:
-    yield from serve(tmp_path_factory.mktemp("lists"), 1, "--guidelines", str(interop_dir))
+    yield from serve(tmp_path_factory.mktemp("lists"), "--guidelines", str(interop_dir))
 
 
 def test_lists_match_refstack_byte_for_byte(

@@ -148,7 +148,7 @@ def _after_start(plan: LabPlan) -> None:
             run_tool(
                 [rndc_bin(), "-c", str(rndc_conf(plan.config)), "status"],
                 plan.log_dir / "bind9-rndc.log",
-                timeout=CONTROL_WAIT,
+                timeout=max(deadline - time.monotonic(), 1.0),
                 what="rndc status",
             )
             return
