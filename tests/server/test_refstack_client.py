@@ -1,6 +1,7 @@
 """The real refstack-client against a real `defcore serve`: upload, upload-subunit (anonymous
-and signed with a key registered through the API), list, and the test-list download of
-`refstack-client test --test-list URL`.
+and signed with a key registered through the API), list, the test-list download of
+`refstack-client test --test-list URL`, and that whole command: Tempest run by the client
+against the shared Storage lab, its results uploaded signed and judged as defcore's own run.
 
 The client is the public refstack-client (86c1618) from ../shared/clients, in a virtualenv of
 its own (refstack_support). Its exit status is 0 whatever the server answers (it only prints
@@ -9,10 +10,12 @@ its own (refstack_support). Its exit status is 0 whatever the server answers (it
 
 from __future__ import annotations
 
+import configparser
 import hashlib
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -20,11 +23,15 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from refstack_support import Served, client_venv, register_key, rsa_key, serve  # noqa: F401
-from runner_support import default_sigint
+from runner_support import Finished, default_sigint
 from server_support import refstack_body, storage_tests
+
+from defcore.lab.lab import LabState
 
 SCENARIO_TEST = (
     "tempest.api.object_storage.test_container_services.ContainerTest"
@@ -37,20 +44,22 @@ def served(tmp_path_factory: pytest.TempPathFactory, interop_dir: Path) -> Itera
     yield from serve(tmp_path_factory.mktemp("refstack-serve"), "--guidelines", str(interop_dir))
 
 
-def _client(venv: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+def _client(
+    venv: Path, *args: str, stdin: str = "", timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(venv / "bin" / "refstack-client"), *args],
         input=stdin,
         capture_output=True,
         text=True,
         errors="replace",
-        timeout=300,
+        timeout=timeout,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
 
 
 def _uploaded_id(done: subprocess.CompletedProcess[str], served: Served) -> str:
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 0, (done.stdout + done.stderr)[-5000:]
     assert "Test results uploaded!" in done.stdout, done.stdout + done.stderr
     match = re.search(r"URL: (\S+)/results/([0-9a-f-]{36})", done.stdout)
     assert match, done.stdout
@@ -258,13 +267,14 @@ def test_list_pages_through_public_results(
     assert all(url.startswith(f"{served.url}/results/") for url in urls)
 
 
-def _tempest_dir(tmp_path: Path) -> Path:
+def _tempest_dir(directory: Path) -> Path:
     """A Tempest directory as refstack-client's `test` command expects (`.stestr.conf`,
-    `tools/with_venv.sh`), on the real Tempest installed beside defcore."""
+    `tools/with_venv.sh`, an initialised stestr repository), on the real Tempest installed
+    beside defcore: what refstack-client's own `setup_env` makes of a Tempest checkout."""
     import tempest
 
     site = Path(tempest.__file__).resolve().parents[1]
-    directory = tmp_path / "tempest"
+    shutil.rmtree(directory, ignore_errors=True)  # no stream of an earlier session
     (directory / "tools").mkdir(parents=True)
     (directory / ".stestr.conf").write_text(
         f"[DEFAULT]\ntest_path={site}/tempest/test_discover\ntop_dir={site}\n"
@@ -304,7 +314,13 @@ def test_test_list_download_normalised_against_tempest(
         "print(open(parser.create_whitelist(sys.argv[2])).read())\n"
     )
     done = subprocess.run(
-        [str(client_venv / "bin" / "python"), "-c", code, str(_tempest_dir(tmp_path)), url],
+        [
+            str(client_venv / "bin" / "python"),
+            "-c",
+            code,
+            str(_tempest_dir(tmp_path / "tempest")),
+            url,
+        ],
         capture_output=True,
         text=True,
         timeout=600,
@@ -315,3 +331,109 @@ def test_test_list_download_normalised_against_tempest(
     assert whitelisted <= wanted
     missing = wanted - whitelisted
     assert len(missing) <= len(wanted) // 10, sorted(missing)
+
+
+def test_refstack_client_runs_tempest_on_the_lab_and_uploads(
+    client_venv: Path,  # noqa: F811
+    served: Served,
+    lab_cloud: LabState,
+    storage_run: Finished,
+    tmp_path: Path,
+) -> None:
+    """The whole `refstack-client test -c tempest.conf --test-list URL --upload -i KEY`, as a
+    RefStack user runs it: the test list from `defcore serve`, Tempest run by the client (in
+    the Tempest directory its `setup_env` would make) against the shared Storage lab, the
+    passed tests uploaded signed with a registered key, and the upload judged by defcore as
+    it judges its own run of the same target on the same lab."""
+    assert storage_run.returncode == 0, storage_run.stdout[-3000:]
+    conf = _users_tempest_conf(storage_run.run_dir / "tempest.conf", lab_cloud, tmp_path)
+    _user_id, token = served.user("client-runner")
+    key = tmp_path / "id_rsa"
+    rsa_key(key)
+    register_key(served, token, key)
+    # refstack-client runs Tempest from `.tempest` beside its own package, nowhere else
+    site = subprocess.run(
+        [
+            str(client_venv / "bin" / "python"),
+            "-c",
+            "import sysconfig; print(sysconfig.get_path('purelib'))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    tempest_dir = _tempest_dir(Path(site) / ".tempest")
+    url = (
+        f"{served.url}/v1/guidelines/2020.06/tests"
+        "?target=object&type=required&alias=true&flag=false"
+    )
+    done = _client(
+        client_venv,
+        "test",
+        "-v",  # without it the client fails (its verbosity is None, compared with 0)
+        "-c",
+        str(conf),
+        "--test-list",
+        url,
+        "--upload",
+        "--url",
+        served.url,
+        "-i",
+        str(key),
+        timeout=1200,
+    )
+    result_id = _uploaded_id(done, served)
+
+    # the stream the client read is the one Tempest wrote in its directory
+    streams = [p for p in (tempest_dir / ".stestr").iterdir() if p.name.isdigit()]
+    assert len(streams) == 1, streams
+    mine = served.call("GET", "/v1/results", token, params={"signed": "true"}).json()
+    (item,) = [x for x in mine["results"] if x["id"] == result_id]
+    assert item["uploader"] == "client-runner" and item["signed"] is True
+    # the client's cpid is Keystone's identity service id, as defcore's discovery finds it
+    found = json.loads((storage_run.run_dir / "discovery.json").read_text())
+    assert item["cpid"] == found["cpid"]
+
+    verdict = served.call(
+        "GET",
+        f"/v1/results/{result_id}/verdict",
+        token,
+        params={"guideline": "2020.06", "target": "object"},
+    )
+    assert verdict.status_code == 200, verdict.text
+    own = json.loads((storage_run.run_dir / "result.json").read_text())["verdict"]
+    assert own["passed"] is True  # defcore's own run of the target on this lab
+    assert verdict.json()["passed"] is True, json.dumps(verdict.json())[-3000:]
+    assert _passed(verdict.json()) == _passed(own)  # the same tests passed, test by test
+
+
+def _users_tempest_conf(kept: Path, lab: LabState, tmp_path: Path) -> Path:
+    """The tempest.conf a RefStack user would bring: the one `defcore test` kept of its admin
+    run (passwords shown as ***), with the admin password put back, and the credentials
+    refstack-client asks Keystone for the cpid with. They go in [identity] (its older, still
+    supported place, which Tempest ignores): its other place, an accounts file, it reads with
+    `yaml.load` without a Loader, which PyYAML 6 refuses; and Tempest keeps to dynamic
+    credentials (with pre-provisioned accounts Tempest 47 skips a required Storage test)."""
+    auth = yaml.safe_load(Path(lab.clouds_file).read_text())["clouds"]["defcore-lab"]["auth"]
+    conf = configparser.ConfigParser(interpolation=None)
+    conf.read(kept)
+    assert conf["auth"]["use_dynamic_credentials"] == "true"
+    conf["auth"]["admin_password"] = auth["password"]
+    conf["identity"]["username"] = auth["username"]
+    conf["identity"]["password"] = auth["password"]
+    conf["identity"]["tenant_name"] = auth["project_name"]
+    conf["identity"]["domain_name"] = auth.get("user_domain_name", "Default")
+    path = tmp_path / "tempest.conf"
+    with path.open("w") as out:
+        conf.write(out)
+    return path
+
+
+def _passed(verdict: dict[str, Any]) -> set[str]:
+    return {
+        test["name"]
+        for component in verdict["components"]
+        for capability in component["capabilities"]
+        for test in capability["tests"]
+        if test["outcome"] == "passed"
+    }
