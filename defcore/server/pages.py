@@ -42,6 +42,13 @@ _ENV = jinja2.Environment(
 )
 
 
+def compile_templates() -> None:
+    """Compile every page's template now: a worker's first view of each page would pay for it
+    (tens of ms), and compiled, they are kept for the worker's life (defcore.server.app)."""
+    for name in _ENV.list_templates(extensions=["html"]):
+        _ENV.get_template(name)
+
+
 def _state(request: Request) -> AppState:
     state: AppState = request.app.state.defcore
     return state

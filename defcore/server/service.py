@@ -283,7 +283,7 @@ def verdict(
     if deferred is not None:
         # A read transaction writes nothing: on SQLite a write would take the write lock and
         # hold it while the page renders, and every upload would wait. The request stores
-        # the verdict after its read, in a short write of its own (store_verdicts).
+        # the verdict after its read, in a short write of its own (verdict_cache).
         deferred.append(row)
         return answer
     try:

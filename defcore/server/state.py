@@ -17,9 +17,10 @@ from defcore.server.db import READ_ONLY
 from defcore.server.guidelines import GuidelineRegistry
 from defcore.server.models import User
 from defcore.server.parsing import UploadParser
-from defcore.server.service import DEFERRED_VERDICTS, store_verdicts
+from defcore.server.service import DEFERRED_VERDICTS
 from defcore.server.sessions import SESSION_COOKIE, live_session
 from defcore.server.trail import set_actor
+from defcore.server.verdict_cache import VerdictCacheWriter
 from defcore.server.writers import UNQUEUED, WriterQueue, writer_queue
 
 # Methods that only read: their transaction takes no write lock (SQLite: a deferred BEGIN).
@@ -78,6 +79,8 @@ class AppState:
     parser: UploadParser = field(init=False)
     # SQLite: the server's writers take turns before they ask for the write lock
     writers: WriterQueue = field(init=False)
+    # verdicts computed by reads, cached after the answer (defcore.server.verdict_cache)
+    verdict_cache: VerdictCacheWriter = field(init=False)
 
     def __post_init__(self) -> None:
         self.read_sessions = sessionmaker(
@@ -85,6 +88,7 @@ class AppState:
         )
         self.parser = UploadParser(self.registry)
         self.writers = writer_queue(self.engine)
+        self.verdict_cache = VerdictCacheWriter(self.engine, self.writers)
 
     @contextmanager
     def tx(
@@ -108,4 +112,8 @@ class AppState:
                 set_actor(session, principal.user_id)  # whom the audit trail names
                 yield session, principal
         if deferred:
-            store_verdicts(self.engine, deferred, self.writers)
+            self.verdict_cache.submit(deferred)
+
+    def close(self) -> None:
+        self.parser.close()
+        self.verdict_cache.close()

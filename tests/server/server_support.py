@@ -27,12 +27,13 @@ import httpx
 import pytest
 import uvicorn
 from ports import free_port
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from defcore.guidelines.loader import load_file
 from defcore.guidelines.targets import resolve_target
 from defcore.server.app import create_app
 from defcore.server.db import make_engine, migrate, session_factory, transaction
+from defcore.server.models import VerdictCache
 from defcore.server.service import create_account
 
 REPO = Path(__file__).resolve().parents[2]
@@ -228,6 +229,18 @@ class Live:
     ) -> httpx.Response:
         with self.client(token) as client:
             return client.request(method, path, **kwargs)
+
+    def cached_verdicts(self, result_id: str, at_least: int = 1) -> set[tuple[str, str, bool]]:
+        """(guideline, target, passed) of the result's cached verdicts: the server's cache
+        thread writes them after the read has answered, so they are waited for (10 s)."""
+        deadline = time.monotonic() + 10
+        query = select(VerdictCache).where(VerdictCache.result_id == result_id)
+        while True:
+            with self.engine.connect() as conn:
+                rows = {(r.guideline_id, r.target, r.passed) for r in conn.execute(query)}
+            if len(rows) >= at_least or time.monotonic() > deadline:
+                return rows
+            time.sleep(0.05)
 
     def user(self, prefix: str = "user", admin: bool = False) -> Account:
         name = f"{prefix}-{uuid.uuid4().hex[:8]}"

@@ -102,6 +102,26 @@ def test_upload_json_anonymously(client_venv: Path, served: Served, tmp_path: Pa
     assert [x["id"] for x in as_admin.json()["results"]] == [result_id]
 
 
+def test_anonymous_uploads_refused_when_the_server_says_so(
+    client_venv: Path,  # noqa: F811
+    interop_dir: Path,
+    tmp_path: Path,
+) -> None:
+    """`defcore serve --no-anonymous-uploads`, the real command (each worker builds its app
+    from the environment serve sets): the client's unsigned upload is refused with 401."""
+    path = tmp_path / "results.json"
+    path.write_bytes(refstack_body(storage_tests(), salt="closed"))
+    (tmp_path / "store").mkdir()
+    for closed in serve(
+        tmp_path / "store", "--guidelines", str(interop_dir), "--no-anonymous-uploads"
+    ):
+        done = _client(client_venv, "upload", "-y", "--url", closed.url, str(path))
+        assert "Test results uploaded!" not in done.stdout
+        assert '"code":401' in done.stderr, done.stdout + done.stderr
+        listed = closed.call("GET", "/v1/results", closed.admin_token).json()
+        assert listed["results"] == []
+
+
 def test_upload_subunit_anonymously(client_venv: Path, served: Served, tmp_path: Path) -> None:  # noqa: F811
     stream = tmp_path / "0"
     names = _subunit_file(stream)

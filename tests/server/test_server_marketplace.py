@@ -7,7 +7,7 @@ import uuid
 from server_support import Live, refstack_body, storage_tests
 from sqlalchemy import select, text
 
-from defcore.server.models import ApiToken, VerdictCache
+from defcore.server.models import ApiToken
 
 
 def test_tokens_are_hashed_at_rest(live: Live) -> None:
@@ -95,11 +95,7 @@ def test_products_versions_verification_and_badge(live: Live) -> None:
     r = live.call("GET", f"/v1/results/{result_id}/verdict", vendor_admin.token, params=platform)
     assert r.status_code == 200 and r.json()["passed"] is False
     # the verdicts are cached by result, guideline and target
-    with live.engine.connect() as conn:
-        cached = {
-            (row.guideline_id, row.target, row.passed)
-            for row in conn.execute(select(VerdictCache).where(VerdictCache.result_id == result_id))
-        }
+    cached = live.cached_verdicts(result_id, at_least=2)
     assert ("2020.06", "OpenStack Powered Storage", True) in cached
     assert ("2020.06", "OpenStack Powered Platform", False) in cached
     # the marketplace lists every public product, with the badge on the verified one
