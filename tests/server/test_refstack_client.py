@@ -58,6 +58,19 @@ def _client(
     )
 
 
+def _object_verdict(served: Served, token: str, result_id: str) -> dict[str, Any]:
+    """The result's verdict for OpenStack Powered Storage 2020.06, as the server gives it."""
+    r = served.call(
+        "GET",
+        f"/v1/results/{result_id}/verdict",
+        token,
+        params={"guideline": "2020.06", "target": "object"},
+    )
+    assert r.status_code == 200, r.text
+    verdict: dict[str, Any] = r.json()
+    return verdict
+
+
 def _uploaded_id(done: subprocess.CompletedProcess[str], served: Served) -> str:
     assert done.returncode == 0, (done.stdout + done.stderr)[-5000:]
     assert "Test results uploaded!" in done.stdout, done.stdout + done.stderr
@@ -193,15 +206,9 @@ def test_upload_json_signed_then_judged_with_the_scenario(
     path.write_bytes(refstack_body(sent, salt="scenario"))
     done = _client(client_venv, "upload", "-y", "-i", str(key), "--url", served.url, str(path))
     result_id = _uploaded_id(done, served)
-    verdict = served.call(
-        "GET",
-        f"/v1/results/{result_id}/verdict",
-        token,
-        params={"guideline": "2020.06", "target": "object"},
-    )
-    assert verdict.status_code == 200, verdict.text
-    assert verdict.json()["passed"] is True
-    names = json.dumps(verdict.json())
+    verdict = _object_verdict(served, token, result_id)
+    assert verdict["passed"] is True
+    names = json.dumps(verdict)
     assert f"{first_name}(some_scenario)" in names  # matched as the scenario run
 
 
@@ -414,17 +421,11 @@ def test_refstack_client_runs_tempest_on_the_lab_and_uploads(
     found = json.loads((storage_run.run_dir / "discovery.json").read_text())
     assert item["cpid"] == found["cpid"]
 
-    verdict = served.call(
-        "GET",
-        f"/v1/results/{result_id}/verdict",
-        token,
-        params={"guideline": "2020.06", "target": "object"},
-    )
-    assert verdict.status_code == 200, verdict.text
+    verdict = _object_verdict(served, token, result_id)
     own = json.loads((storage_run.run_dir / "result.json").read_text())["verdict"]
     assert own["passed"] is True  # defcore's own run of the target on this lab
-    assert verdict.json()["passed"] is True, json.dumps(verdict.json())[-3000:]
-    assert _passed(verdict.json()) == _passed(own)  # the same tests passed, test by test
+    assert verdict["passed"] is True, json.dumps(verdict)[-3000:]
+    assert _passed(verdict) == _passed(own)  # the same tests passed, test by test
 
 
 def _users_tempest_conf(kept: Path, lab: LabState, tmp_path: Path) -> Path:
