@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, Select, delete, exists, func, select,
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from defcore.errors import (
     Conflict,
@@ -250,8 +250,21 @@ def _registered_key(session: Session, p: Principal, parsed: ParsedKey) -> Public
     return rows[0]
 
 
+# What a result's page and answers show beside the result, read with it in one query: on
+# PostgreSQL each lazy load was one more round trip, each a wait for a busy backend.
+_SHOWN_WITH_RESULT = (
+    joinedload(Result.uploader),
+    joinedload(Result.verifications),
+    joinedload(Result.product_version).joinedload(ProductVersion.product),
+)
+
+
 def readable_result(session: Session, p: Principal, result_id: str) -> Result:
-    result = session.get(Result, result_id) if _RESULT_ID.match(result_id) else None
+    result = (
+        session.get(Result, result_id, options=_SHOWN_WITH_RESULT)
+        if _RESULT_ID.match(result_id)
+        else None
+    )
     if result is None or not can_read_result(p, result):
         raise NotFound(f"no result {result_id[:64]!r}")
     return result
