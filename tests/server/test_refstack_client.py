@@ -44,6 +44,14 @@ def served(tmp_path_factory: pytest.TempPathFactory, interop_dir: Path) -> Itera
     yield from serve(tmp_path_factory.mktemp("refstack-serve"), "--guidelines", str(interop_dir))
 
 
+@pytest.fixture(scope="module")
+def closed_served(tmp_path_factory: pytest.TempPathFactory, interop_dir: Path) -> Iterator[Served]:
+    """`defcore serve --no-anonymous-uploads`, the real command: each worker builds its app
+    from the environment `serve` sets."""
+    directory = tmp_path_factory.mktemp("refstack-closed")
+    yield from serve(directory, "--guidelines", str(interop_dir), "--no-anonymous-uploads")
+
+
 def _client(
     venv: Path, *args: str, stdin: str = "", timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:
@@ -117,22 +125,17 @@ def test_upload_json_anonymously(client_venv: Path, served: Served, tmp_path: Pa
 
 def test_anonymous_uploads_refused_when_the_server_says_so(
     client_venv: Path,  # noqa: F811
-    interop_dir: Path,
+    closed_served: Served,
     tmp_path: Path,
 ) -> None:
-    """`defcore serve --no-anonymous-uploads`, the real command (each worker builds its app
-    from the environment serve sets): the client's unsigned upload is refused with 401."""
+    """With anonymous uploads turned off, the client's unsigned upload is refused with 401."""
     path = tmp_path / "results.json"
     path.write_bytes(refstack_body(storage_tests(), salt="closed"))
-    (tmp_path / "store").mkdir()
-    for closed in serve(
-        tmp_path / "store", "--guidelines", str(interop_dir), "--no-anonymous-uploads"
-    ):
-        done = _client(client_venv, "upload", "-y", "--url", closed.url, str(path))
-        assert "Test results uploaded!" not in done.stdout
-        assert '"code":401' in done.stderr, done.stdout + done.stderr
-        listed = closed.call("GET", "/v1/results", closed.admin_token).json()
-        assert listed["results"] == []
+    done = _client(client_venv, "upload", "-y", "--url", closed_served.url, str(path))
+    assert "Test results uploaded!" not in done.stdout
+    assert '"code":401' in done.stderr, done.stdout + done.stderr
+    listed = closed_served.call("GET", "/v1/results", closed_served.admin_token).json()
+    assert listed["results"] == []
 
 
 def test_upload_subunit_anonymously(client_venv: Path, served: Served, tmp_path: Path) -> None:  # noqa: F811
