@@ -13,10 +13,11 @@ pg_ctl (Debian's postgresql) on a free loopback port (or --postgres-url ADMIN_UR
 is filled in-process through the same parse and store functions as the API (one parse,
 10,000 stores), then `defcore serve` runs as a real process and every timed request is real
 HTTP. Uploads are RefStack bodies of 300 tests of the 2020.06 platform guideline, signed with
-RSA-SHA256, before the clock starts; readers, anonymous unless --signed-in-readers, fetch
-random public result pages (verdicts computed on first view, then cached) and random pages of
-the result list. The load generator runs in processes of its own (the uploaders' threads
-spread over four, the readers in a fifth), so that one GIL does not hold back its requests.
+RSA-SHA256, before the clock starts; readers (during the uploads, then 10 s alone), anonymous
+unless --signed-in-readers, fetch random public result pages (verdicts computed on first
+view, then cached) and random pages of the result list. The load generator runs in processes
+of its own (the uploaders' threads spread over four, the readers in a fifth), so that one GIL
+does not hold back its requests.
 Printed with each figure: the CPU the server's processes and the generator's used, and the
 load average: the machine may be shared, and the generator shares its cores with the server.
 """
@@ -480,6 +481,33 @@ def _wait(queue: Queue[T], processes: Sequence[BaseProcess]) -> T:
                 ) from None
 
 
+def reads_alone(served: Served, store: Store, readers: int, seconds: float = 10.0) -> None:
+    """The same readers for `seconds` with no upload under way: what a read costs on these
+    cores before uploads compete for them (the mixed run's figures, beside it)."""
+    context = multiprocessing.get_context("spawn")
+    go, done = context.Event(), context.Event()
+    out: Queue[Timings] = context.Queue()
+    ready: Queue[bool] = context.Queue()
+    token = store.token if READERS_SIGNED_IN else None
+    process = context.Process(
+        target=_reader_process,
+        args=(served.base, token, list(store.ids), readers, ready, go, done, out),
+    )
+    process.start()
+    _wait(ready, [process])
+    go.set()
+    time.sleep(seconds)
+    done.set()
+    timing = _wait(out, [process])
+    process.join()
+    for label, times in (("result page", timing.latencies), ("result list", timing.lists)):
+        print(
+            f"  reads alone, no uploads: {label} with {readers} readers: "
+            f"p50 {_pct(times, 0.5) * MS:.1f} ms, p99 {_pct(times, 0.99) * MS:.1f} ms "
+            f"over {len(times)}"
+        )
+
+
 def mixed_run(
     kind: str,
     served: Served,
@@ -548,6 +576,8 @@ def main() -> None:
                     register_key(served.base, store)
                     print(f"  defcore serve --workers {args.workers}")
                     mixed_run(kind, served, store, bodies, args.uploaders, args.readers)
+                    if args.readers:
+                        reads_alone(served, store, args.readers)
                 if kind != "postgresql":
                     continue
                 for workers in [int(w) for w in args.scaling.split(",") if w.strip()]:

@@ -81,6 +81,17 @@ def make_engine(url: str | None) -> Engine:
     return engine
 
 
+def read_only(engine: Engine) -> Engine:
+    """The engine for transactions that only read. SQLite: a deferred BEGIN (_sqlite_begin),
+    which takes no write lock. PostgreSQL: autocommit. Its default isolation, READ COMMITTED,
+    already gives every statement of a transaction a snapshot of its own, so a reader sees the
+    same rows without BEGIN and ROLLBACK: two round trips of a page's five or six, each
+    waiting for a backend to be scheduled on a machine busy with uploads."""
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(**READ_ONLY)
+    return engine.execution_options(**READ_ONLY, isolation_level="AUTOCOMMIT")
+
+
 def _sqlite_begin(conn: Connection) -> None:
     read_only = conn.get_execution_options().get("defcore_read_only", False)
     conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

@@ -13,7 +13,7 @@ from starlette.requests import Request
 
 from defcore.errors import Forbidden, ServiceUnavailable, Unauthorized
 from defcore.server.access import ANONYMOUS, Principal, principal_for_token, principal_for_user
-from defcore.server.db import READ_ONLY
+from defcore.server.db import read_only
 from defcore.server.guidelines import GuidelineRegistry
 from defcore.server.models import User
 from defcore.server.parsing import UploadParser
@@ -83,9 +83,7 @@ class AppState:
     verdict_cache: VerdictCacheWriter = field(init=False)
 
     def __post_init__(self) -> None:
-        self.read_sessions = sessionmaker(
-            self.engine.execution_options(**READ_ONLY), expire_on_commit=False
-        )
+        self.read_sessions = sessionmaker(read_only(self.engine), expire_on_commit=False)
         self.parser = UploadParser(self.registry)
         self.writers = writer_queue(self.engine)
         self.verdict_cache = VerdictCacheWriter(self.engine, self.writers)

@@ -161,6 +161,32 @@ def test_results_list_filters(live: Live) -> None:
     assert api["total"] == 3
 
 
+def test_results_list_menus_name_only_what_the_reader_may_see(live: Live) -> None:
+    # the vendor, product and guideline menus come from one statement (pages.filter_choices)
+    vendor_id, vendor_admin = live.vendor("menus")
+    public_id, _ = live.product(vendor_id, vendor_admin.token)
+    private_id, _ = live.product(vendor_id, vendor_admin.token, public=False)
+    names = {
+        pid: live.call("GET", f"/v1/products/{pid}", vendor_admin.token).json()["name"]
+        for pid in (public_id, private_id)
+    }
+    vendor = live.call("GET", f"/v1/vendors/{vendor_id}").json()["name"]
+
+    def menu(token: str | None, name: str) -> str:
+        page = live.call("GET", "/results", token).text
+        return page.split(f'<select name="{name}">')[1].split("</select>")[0]
+
+    for token in (None, live.user().token):
+        assert f">{vendor}</option>" in menu(token, "vendor")
+        assert f'value="{public_id}"' in menu(token, "product")
+        assert names[public_id] in menu(token, "product")
+        assert names[private_id] not in menu(token, "product")
+    own = menu(vendor_admin.token, "product")
+    assert names[public_id] in own and f'value="{private_id}" >{names[private_id]}<' in own
+    verified = menu(None, "verified")
+    assert verified.startswith('<option value="">any or none</option>')
+
+
 def test_heatmap_and_usage_report(live: Live) -> None:
     vendor_id, vendor_admin = live.vendor("heat")
     tests = storage_tests()

@@ -3,13 +3,18 @@ process and across processes, on a real database file and a real second process.
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
-from defcore.server.db import make_engine, migrate
+import psycopg
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from defcore.server.db import make_engine, migrate, read_only
 from defcore.server.writers import UNQUEUED, writer_queue
 
 
@@ -90,3 +95,33 @@ def test_postgresql_writers_do_not_queue() -> None:
     engine = make_engine("postgresql://defcore@127.0.0.1:1/none")
     assert writer_queue(engine) is UNQUEUED
     engine.dispose()
+
+
+def test_reads_open_no_transaction_on_postgresql_and_no_write_lock_on_sqlite(
+    database_url: str,
+) -> None:
+    # PostgreSQL's READ COMMITTED gives each statement its own snapshot inside a transaction
+    # too, so a reader runs in autocommit: no BEGIN and ROLLBACK round trips (db.read_only).
+    engine = make_engine(database_url)
+    migrate(engine)
+    postgresql = engine.dialect.name == "postgresql"
+    with Session(read_only(engine)) as session, session.begin():
+        assert session.scalar(text("SELECT 1")) == 1
+        if postgresql:
+            assert _server_transaction(session) == "IDLE"  # no BEGIN was sent
+        else:  # a deferred BEGIN: another connection may still take the write lock
+            other = sqlite3.connect(engine.url.database or "", timeout=0)
+            other.execute("BEGIN IMMEDIATE")
+            other.rollback()
+            other.close()
+    if postgresql:  # a writer's statements are in one transaction, as before
+        with Session(engine) as session, session.begin():
+            session.execute(text("SELECT 1"))
+            assert _server_transaction(session) == "INTRANS"
+    engine.dispose()
+
+
+def _server_transaction(session: Session) -> str:
+    driver = session.connection().connection.dbapi_connection
+    assert isinstance(driver, psycopg.Connection)
+    return driver.info.transaction_status.name
