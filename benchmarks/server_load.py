@@ -414,6 +414,23 @@ class Run:
     client_cpu: float
 
 
+def _readers(
+    context: multiprocessing.context.SpawnContext,
+    base: str,
+    store: Store,
+    readers: int,
+    ready: Queue[bool],
+    go: EventType,
+    done: EventType,
+    out: Queue[Timings],
+) -> BaseProcess:
+    """The readers' process (anonymous unless --signed-in-readers), not yet started."""
+    token = store.token if READERS_SIGNED_IN else None
+    return context.Process(
+        target=_reader_process, args=(base, token, list(store.ids), readers, ready, go, done, out)
+    )
+
+
 def generate(
     base: str,
     store: Store,
@@ -429,7 +446,6 @@ def generate(
     ready: Queue[bool] = context.Queue()
     shares = [bodies[i::uploaders] for i in range(uploaders)]
     count = min(UPLOAD_PROCESSES, uploaders)
-    token = store.token if READERS_SIGNED_IN else None
     processes = [
         context.Process(
             target=_uploader_process, args=(base, store.token, shares[i::count], ready, go, out)
@@ -437,12 +453,7 @@ def generate(
         for i in range(count)
     ]
     if readers:
-        processes.append(
-            context.Process(
-                target=_reader_process,
-                args=(base, token, list(store.ids), readers, ready, go, done, out),
-            )
-        )
+        processes.append(_readers(context, base, store, readers, ready, go, done, out))
     for process in processes:
         process.start()
     for _ in processes:  # every process has imported and waits for `go`
@@ -488,11 +499,7 @@ def reads_alone(served: Served, store: Store, readers: int, seconds: float = 10.
     go, done = context.Event(), context.Event()
     out: Queue[Timings] = context.Queue()
     ready: Queue[bool] = context.Queue()
-    token = store.token if READERS_SIGNED_IN else None
-    process = context.Process(
-        target=_reader_process,
-        args=(served.base, token, list(store.ids), readers, ready, go, done, out),
-    )
+    process = _readers(context, served.base, store, readers, ready, go, done, out)
     process.start()
     _wait(ready, [process])
     go.set()

@@ -145,23 +145,17 @@ class Choice:
 def filter_choices(session: Session, p: Principal) -> tuple[list[Choice], list[Choice], list[str]]:
     """The result list's filter menus: vendors and readable products by name, verified
     guidelines newest first. One statement, not three: under load each round trip to
-    PostgreSQL waits for its backend to be scheduled, and the list made nine of them."""
+    PostgreSQL waits for its backend to be scheduled, and the list made eleven of them."""
     menus = union_all(
         select(literal("vendor").label("menu"), Vendor.id.label("id"), Vendor.name.label("name")),
         select(literal("product"), Product.id, Product.name).where(readable_products(p)),
         select(literal("guideline"), literal(0), Verification.guideline_id).distinct(),
-    )
-    vendors: list[Choice] = []
-    products: list[Choice] = []
-    guidelines: set[str] = set()
+    ).order_by("menu", "name", "id")
+    choices: dict[str, list[Choice]] = {"vendor": [], "product": [], "guideline": []}
     for menu, id_, name in session.execute(menus):
-        if menu == "guideline":
-            guidelines.add(name)
-        else:
-            (vendors if menu == "vendor" else products).append(Choice(id_, name))
-    vendors.sort(key=lambda c: (c.name, c.id))
-    products.sort(key=lambda c: (c.name, c.id))
-    return vendors, products, sorted(guidelines, reverse=True)
+        choices[menu].append(Choice(id_, name))
+    guidelines = sorted((c.name for c in choices["guideline"]), reverse=True)
+    return choices["vendor"], choices["product"], guidelines
 
 
 @router.get("/results/{result_id}")
