@@ -13,8 +13,8 @@ from typing import Annotated, Any
 import jinja2
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import func, literal, or_, select, union_all
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import Subquery, func, literal, or_, select, union_all
+from sqlalchemy.orm import Session, selectinload
 
 from defcore.errors import DefcoreError, GuidelineNotFound
 from defcore.guidelines.diff import diff as diff_guidelines
@@ -27,7 +27,7 @@ from defcore.server.access import (
 from defcore.server.certification import Certification, certifications, standing
 from defcore.server.heatmap import capability_states, program_of, widest_platform
 from defcore.server.models import Product, ProductVersion, Result, Vendor, Verification
-from defcore.server.service import readable_result, verdict
+from defcore.server.service import readable_result, verdict, verdict_passed
 from defcore.server.state import AppState
 
 router = APIRouter(include_in_schema=False)
@@ -39,6 +39,10 @@ _ENV = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
     undefined=jinja2.StrictUndefined,
+    # Templates are part of the installed package: never look at their files again. With
+    # reloading on, every page stat()ed its template, and each system call gave up the GIL
+    # to wait for it again behind the uploads' threads.
+    auto_reload=False,
 )
 
 
@@ -75,6 +79,22 @@ def index() -> Response:
 # -- results ------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class ListedResult:
+    """One row of the result list, read as plain columns: loading 50 Result objects with
+    their products and verifications through the ORM, and rendering attribute by attribute,
+    took two thirds of the list's time."""
+
+    id: str
+    uploaded: str
+    product: str  # "name version", or "" when the result has none
+    passed_count: int
+    test_count: int
+    signed: bool
+    public: bool
+    badges: list[str]  # "target guideline" of each verification, withdrawn ones too
+
+
 @router.get("/results")
 def results_page(
     request: Request,
@@ -85,13 +105,13 @@ def results_page(
     page_no: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
 ) -> Response:
     with _state(request).tx(request) as (session, p):
-        query = select(Result).where(readable_results(p))
+        where = [readable_results(p)]
         if vendor is not None:
-            query = query.where(Result.vendor_id == vendor)
+            where.append(Result.vendor_id == vendor)
         if product is not None:
-            query = query.join(ProductVersion).where(ProductVersion.product_id == product)
+            where.append(ProductVersion.product_id == product)
         if verified:
-            query = query.where(
+            where.append(
                 Result.id.in_(
                     select(Verification.result_id).where(
                         Verification.guideline_id == verified, Verification.withdrawn_at.is_(None)
@@ -99,20 +119,20 @@ def results_page(
                 )
             )
         if signed == "yes":
-            query = query.where(Result.signed_key_id.is_not(None))
+            where.append(Result.signed_key_id.is_not(None))
         elif signed == "no":
-            query = query.where(Result.signed_key_id.is_(None))
-        total = session.scalar(query.with_only_columns(func.count())) or 0
-        rows = session.scalars(
-            query.options(
-                # the product in the same statement (many-to-one); the badges in one more
-                joinedload(Result.product_version).joinedload(ProductVersion.product),
-                selectinload(Result.verifications),
-            )
-            .order_by(Result.created_at.desc(), Result.id.desc())
+            where.append(Result.signed_key_id.is_(None))
+        chosen = select(Result.id).select_from(Result)
+        if product is not None:
+            chosen = chosen.join(ProductVersion)
+        chosen = chosen.where(*where)
+        total = session.scalar(chosen.with_only_columns(func.count())) or 0
+        shown = (
+            chosen.order_by(Result.created_at.desc(), Result.id.desc())
             .limit(PAGE_SIZE)
             .offset((page_no - 1) * PAGE_SIZE)
-        ).all()
+        )
+        rows = _listed_results(session, shown.subquery())
         vendors, products, guideline_ids = filter_choices(session, p)
         filters = {"vendor": vendor, "product": product, "verified": verified, "signed": signed}
         pages = max(1, -(-total // PAGE_SIZE))
@@ -134,6 +154,51 @@ def results_page(
                 )
             ),
         )
+
+
+def _listed_results(session: Session, page_ids: Subquery) -> list[ListedResult]:
+    """The rows of the page's result ids, and their verifications' badges in one more
+    statement. The page's ids are found first, from the index alone, and only they are
+    joined to their products: joined before OFFSET, every skipped row was joined too (page
+    180 of 200 took 4.8 ms on SQLite, now 1)."""
+    found = session.execute(
+        select(
+            Result.id,
+            Result.created_at,
+            Product.name,
+            ProductVersion.version,
+            Result.passed_count,
+            Result.test_count,
+            Result.signed_key_id,
+            Result.public,
+        )
+        .select_from(page_ids)
+        .join(Result, Result.id == page_ids.c.id)
+        .outerjoin(ProductVersion, Result.product_version_id == ProductVersion.id)
+        .outerjoin(Product, ProductVersion.product_id == Product.id)
+        .order_by(Result.created_at.desc(), Result.id.desc())
+    ).all()
+    badges: dict[str, list[str]] = {row[0]: [] for row in found}
+    if badges:
+        for result_id, target, guideline_id in session.execute(
+            select(Verification.result_id, Verification.target, Verification.guideline_id)
+            .where(Verification.result_id.in_(list(badges)))
+            .order_by(Verification.id)
+        ):
+            badges[result_id].append(f"{target} {guideline_id}")
+    return [
+        ListedResult(
+            id=id_,
+            uploaded=created_at.strftime("%Y-%m-%d %H:%M"),
+            product=f"{name} {version}" if name is not None else "",
+            passed_count=passed,
+            test_count=tests,
+            signed=key_id is not None,
+            public=bool(public),
+            badges=badges[id_],
+        )
+        for id_, created_at, name, version, passed, tests, key_id, public in found
+    ]
 
 
 @dataclass(frozen=True)
@@ -176,15 +241,16 @@ def result_page(
         if gid is None:
             return error_page("this server has no guidelines to judge results against", 404)
         g = state.registry.get(gid)
-        summary = []
-        for name in [*g.platforms, *g.add_ons]:
-            answer = verdict(session, state.registry, result, gid, name)
-            summary.append((name, answer["passed"], answer))
-        chosen = None
-        if target:
-            chosen = verdict(session, state.registry, result, gid, target)
-        elif summary:
-            chosen = next((a for _, ok, a in summary if ok), summary[0][2])
+        # whether each target passes, and one target's verdict in full: the one asked for,
+        # else the first passed, else the first
+        summary = [
+            (name, verdict_passed(session, state.registry, result, gid, name))
+            for name in [*g.platforms, *g.add_ons]
+        ]
+        shown = target or next((name for name, ok in summary if ok), "")
+        if not shown and summary:
+            shown = summary[0][0]
+        chosen = verdict(session, state.registry, result, gid, shown) if shown else None
         return page(
             "result.html",
             p,

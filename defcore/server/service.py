@@ -276,15 +276,25 @@ def verdict(
     """The result's verdict from compute_verdict, cached by (result, guideline, target)."""
     guideline, resolved = registry.target(guideline_id, target)
     known = _known_verdicts(session, result.id, guideline_id)
-    if resolved.name in known:
-        cached: dict[str, Any] = known[resolved.name]
-        return cached
+    cached = known.get(resolved.name)
+    if cached is not None and cached.answer is None:
+        text = session.scalar(
+            select(VerdictCache.verdict_json).where(
+                VerdictCache.result_id == result.id,
+                VerdictCache.guideline_id == guideline_id,
+                VerdictCache.target == resolved.name,
+            )
+        )
+        if text is not None:  # else the result went meanwhile: computed below
+            cached.answer = json.loads(text)
+    if cached is not None and cached.answer is not None:
+        return cached.answer
     run, judged = _stored_run(session, result.id)
     answer = compute_verdict(
         guideline, resolved, run, load_platform=registry.get, judged=judged
     ).as_dict()
     answer["guideline"] = guideline_id
-    known[resolved.name] = answer
+    known[resolved.name] = _Known(bool(answer["passed"]), answer)
     row = {
         "result_id": result.id,
         "guideline_id": guideline_id,
@@ -307,22 +317,44 @@ def verdict(
     return answer
 
 
-def _known_verdicts(
-    session: Session, result_id: str, guideline_id: str
-) -> dict[str, dict[str, Any]]:
+def verdict_passed(
+    session: Session, registry: GuidelineRegistry, result: Result, guideline_id: str, target: str
+) -> bool:
+    """Whether the result passes the target: the cache's `passed` column when it has the
+    verdict (its JSON is not read), else `verdict`'s."""
+    _guideline, resolved = registry.target(guideline_id, target)
+    known = _known_verdicts(session, result.id, guideline_id).get(resolved.name)
+    if known is not None:
+        return known.passed
+    return bool(verdict(session, registry, result, guideline_id, target)["passed"])
+
+
+@dataclass
+class _Known:
+    """A verdict known in this transaction: computed, or cached, whose JSON (40 KB for a
+    platform's) is read only when the whole verdict is asked for: a result page shows one
+    target's in full, and only whether each of the others passed."""
+
+    passed: bool
+    answer: dict[str, Any] | None = None
+
+
+def _known_verdicts(session: Session, result_id: str, guideline_id: str) -> dict[str, _Known]:
     """The result's verdicts for the guideline's targets known in this transaction: at first
-    those cached, read in one query (a result page asks for every target of a guideline),
-    then also those computed since."""
-    memo: dict[tuple[str, str], dict[str, dict[str, Any]]]
+    whether each cached one passed, read in one query (a result page asks for every target of
+    a guideline), then also those computed since."""
+    memo: dict[tuple[str, str], dict[str, _Known]]
     memo = session.info.setdefault(KNOWN_VERDICTS, {})
     known = memo.get((result_id, guideline_id))
     if known is None:
         rows = session.execute(
-            select(VerdictCache.target, VerdictCache.verdict_json).where(
+            select(VerdictCache.target, VerdictCache.passed).where(
                 VerdictCache.result_id == result_id, VerdictCache.guideline_id == guideline_id
             )
         )
-        known = memo[(result_id, guideline_id)] = {t: json.loads(text) for t, text in rows}
+        known = memo[(result_id, guideline_id)] = {
+            target: _Known(bool(passed)) for target, passed in rows
+        }
     return known
 
 
