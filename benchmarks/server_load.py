@@ -7,7 +7,7 @@ worker processes (`defcore serve --workers N`). Figures are printed, never asser
 
 Run: .venv/bin/python benchmarks/server_load.py [--databases sqlite,postgresql]
      [--stored 10000] [--uploads 640] [--workers 2] [--scaling 1,2,4] [--ports N]
-     [--signed-in-readers]
+     [--signed-in-readers] [--upload-slots N]
 Each database is new: a SQLite file, or a throw-away PostgreSQL cluster started with initdb and
 pg_ctl (Debian's postgresql) on a free loopback port (or --postgres-url ADMIN_URL). The store
 is filled in-process through the same parse and store functions as the API (one parse,
@@ -66,6 +66,8 @@ T = TypeVar("T")
 TESTS_PER_RESULT = 300
 MS = 1000.0
 READERS_SIGNED_IN = False
+# more `defcore serve` options: --upload-slots N, when given
+SERVE_OPTIONS: list[str] = []
 
 
 # `--ports BASE`: the server listens on BASE, a throw-away PostgreSQL on BASE + 1 (a shared
@@ -229,8 +231,10 @@ class Served:
 def serving(url: str, interop: Path, workers: int) -> Iterator[Served]:
     port = _free_port()
     env = {**os.environ, "DEFCORE_GUIDELINES": str(interop), "DEFCORE_DATABASE_URL": url}
+    command = [sys.executable, "-m", "defcore", "serve", "--port", str(port)]
+    command += ["--workers", str(workers), *SERVE_OPTIONS]
     server = subprocess.Popen(
-        [sys.executable, "-m", "defcore", "serve", "--port", str(port), "--workers", str(workers)],
+        command,
         env=env,
         stderr=subprocess.DEVNULL,
     )
@@ -560,6 +564,12 @@ def main() -> None:
     parser.add_argument("--postgres-url", default=None)
     parser.add_argument("--ports", type=int, default=None, help="server on N, PostgreSQL N+1")
     parser.add_argument(
+        "--upload-slots",
+        type=int,
+        default=None,
+        help="defcore serve --upload-slots N (default: the server's own default)",
+    )
+    parser.add_argument(
         "--signed-in-readers",
         action="store_true",
         help="readers send the uploader's token (default: anonymous, reading public results)",
@@ -567,6 +577,8 @@ def main() -> None:
     args = parser.parse_args()
     global PORT_BASE, READERS_SIGNED_IN
     PORT_BASE, READERS_SIGNED_IN = args.ports, args.signed_in_readers
+    if args.upload_slots is not None:
+        SERVE_OPTIONS.extend(["--upload-slots", str(args.upload_slots)])
     print(f"load average {_load()} at the start (a shared machine: other work runs too)")
     interop = Path(os.environ.get("DEFCORE_GUIDELINES", ROOT.parent / "shared/data/interop"))
     tests = _tests(interop)
@@ -581,7 +593,7 @@ def main() -> None:
                 bodies = signed_bodies(store, tests, args.uploads)
                 with serving(store.url, interop, args.workers) as served:
                     register_key(served.base, store)
-                    print(f"  defcore serve --workers {args.workers}")
+                    print(f"  defcore serve --workers {args.workers} {' '.join(SERVE_OPTIONS)}")
                     mixed_run(kind, served, store, bodies, args.uploaders, args.readers)
                     if args.readers:
                         reads_alone(served, store, args.readers)

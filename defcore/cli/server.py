@@ -188,6 +188,14 @@ def verify(
     "PostgreSQL behind a proxy (docs/deployment.md).",
 )
 @click.option(
+    "--upload-slots",
+    type=click.IntRange(0, 1024),
+    default=None,
+    help="Uploads each worker reads, parses and stores at once; the others wait their turn "
+    "before any work, so that reads keep a share of the CPU. 0: no limit. Default: the "
+    "machine's CPU count + 1.",
+)
+@click.option(
     "--forwarded-allow-ips",
     default=None,
     help="Behind a reverse proxy: the proxy addresses (comma-separated) whose "
@@ -203,13 +211,19 @@ def serve(
     quorum: int,
     anonymous_uploads: bool,
     workers: int,
+    upload_slots: int | None,
     forwarded_allow_ips: str | None,
 ) -> None:
     """Run the results server: the /v1 API and the pages."""
     try:
         import uvicorn
 
-        from defcore.server.app import ANONYMOUS_UPLOADS_ENV, QUORUM_ENV, create_app
+        from defcore.server.app import (
+            ANONYMOUS_UPLOADS_ENV,
+            QUORUM_ENV,
+            UPLOAD_SLOTS_ENV,
+            create_app,
+        )
     except ImportError as exc:
         raise ServerError(f"the server needs the `server` extra: {exc}") from None
     url = database_url(database, database_file)
@@ -222,8 +236,13 @@ def serve(
         os.environ["DEFCORE_GUIDELINES"] = str(guidelines.resolve())
     os.environ[QUORUM_ENV] = str(quorum)
     os.environ[ANONYMOUS_UPLOADS_ENV] = "1" if anonymous_uploads else "0"
+    if upload_slots is None:
+        # An upload is CPU work: one per core, and one more to cover its waits on the database
+        upload_slots = (os.cpu_count() or 1) + 1
+    os.environ[UPLOAD_SLOTS_ENV] = str(upload_slots)
+    slots = f"{upload_slots} uploads at once each" if upload_slots else "no upload limit"
     click.echo(
-        f"serving on http://{host}:{port}/ with {workers} worker(s) "
+        f"serving on http://{host}:{port}/ with {workers} worker(s), {slots} "
         "(API at /v1, OpenAPI at /openapi.json)",
         err=True,
     )

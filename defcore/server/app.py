@@ -42,6 +42,7 @@ from defcore.server.middleware import ContainErrors, SecurityHeaders
 from defcore.server.state import AppState
 
 QUORUM_ENV = "DEFCORE_SERVER_QUORUM"
+UPLOAD_SLOTS_ENV = "DEFCORE_SERVER_UPLOAD_SLOTS"
 ANONYMOUS_UPLOADS_ENV = "DEFCORE_SERVER_ANONYMOUS_UPLOADS"
 RETRY_AFTER_SECONDS = 5
 _MAX_ERRORS_LISTED = 10
@@ -162,6 +163,7 @@ def create_app(
     quorum: int | None = None,
     anonymous_uploads: bool = True,
     trail_key: bytes | None = None,
+    upload_slots: int = 0,
 ) -> FastAPI:
     engine = make_engine(database_url)
     require_current(engine, database_url)
@@ -189,6 +191,7 @@ def create_app(
         engine, sessions, GuidelineRegistry(guidelines), normalize_url(database_url)
     )
     app.state.defcore.anonymous_uploads = anonymous_uploads
+    app.state.defcore.upload_slots = upload_slots
     if quorum is not None:
         if quorum < 1:
             raise ServerError(f"quorum {quorum}: a proposal needs at least one +1")
@@ -232,6 +235,7 @@ def app_from_environment() -> FastAPI:
         None,
         int(quorum) if quorum else None,
         anonymous_uploads=os.environ.get(ANONYMOUS_UPLOADS_ENV, "1") != "0",
+        upload_slots=int(os.environ.get(UPLOAD_SLOTS_ENV) or 0),
     )
     # Only in a server's own process: frozen objects are never collected, and a process that
     # builds many apps (the tests) would keep each one's cyclic garbage.

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import asyncio
+import weakref
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,12 +77,20 @@ class AppState:
     # Unsigned uploads without a token are kept as private, unlisted results (RefStack's
     # enable_anonymous_upload, on by default there too).
     anonymous_uploads: bool = True
+    # Uploads this worker reads, parses and stores at once (0: no limit); the others wait
+    # their turn before any work (`upload_turn`).
+    upload_slots: int = 0
     read_sessions: sessionmaker[Session] = field(init=False)
     parser: UploadParser = field(init=False)
     # SQLite: the server's writers take turns before they ask for the write lock
     writers: WriterQueue = field(init=False)
     # verdicts computed by reads, cached after the answer (defcore.server.verdict_cache)
     verdict_cache: VerdictCacheWriter = field(init=False)
+
+    # one gate per event loop: a test may serve the same app from several loops
+    _upload_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = field(
+        init=False, default_factory=weakref.WeakKeyDictionary
+    )
 
     def __post_init__(self) -> None:
         self.read_sessions = sessionmaker(read_only(self.engine), expire_on_commit=False)
@@ -111,6 +121,23 @@ class AppState:
                 yield session, principal
         if deferred:
             self.verdict_cache.submit(deferred)
+
+    @asynccontextmanager
+    async def upload_turn(self) -> AsyncIterator[None]:
+        """Wait until fewer than `upload_slots` uploads are under way in this worker, and
+        hold a slot for the block. An upload is CPU work (the body parsed, checked and
+        stored); more of them at once than the machine has cores only makes every request
+        of the worker, reads included, wait longer for the CPU and the GIL. Waiting here,
+        before its body is read, an upload costs nothing."""
+        if self.upload_slots <= 0:
+            yield
+            return
+        loop = asyncio.get_running_loop()
+        gate = self._upload_gates.get(loop)
+        if gate is None:
+            gate = self._upload_gates[loop] = asyncio.Semaphore(self.upload_slots)
+        async with gate:
+            yield
 
     def close(self) -> None:
         self.parser.close()

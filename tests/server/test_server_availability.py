@@ -1,12 +1,14 @@
 """The server stays available: a database that goes away answers 503 with Retry-After (never
 a 500) on the same keep-alive connection, and answers again when it is back; a health request
 is answered within a second while a maximum-size upload streams in (a real `defcore serve`
-process); large uploads at once never find the database locked."""
+process); large uploads at once never find the database locked; uploads beyond a worker's
+upload slots wait their turn, reads never do."""
 
 from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -236,3 +238,40 @@ def test_a_result_page_never_waits_for_the_write_lock(live: Live) -> None:
     # with the lock free, the next view caches what it computed
     assert live.call("GET", f"/results/{result_id}", user.token).status_code == 200
     assert live.cached_verdicts(result_id)
+
+
+@pytest.mark.parametrize("slots", [1, 0])
+def test_uploads_beyond_the_slots_wait_their_turn_and_reads_do_not(
+    tmp_path: Path, slots: int
+) -> None:
+    # One upload holds the worker's only slot while its body trickles in: a second upload
+    # waits for it, a read does not. With no limit (0), the second is stored at once.
+    url = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    token = _admin_token(url)
+    app = create_app(url, upload_slots=slots)
+    first = refstack_body(storage_tests(), salt=uuid.uuid4().hex)
+    second = refstack_body(storage_tests(), salt=uuid.uuid4().hex)
+    auth = {"Authorization": f"Bearer {token}"}
+    with (
+        ServerThread(app) as server,
+        httpx.Client(base_url=server.url, timeout=30) as client,
+        socket.create_connection(("127.0.0.1", server.port)) as slow,
+    ):
+        head = (
+            f"POST /v1/results HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}"
+            f"\r\nContent-Type: application/json\r\nContent-Length: {len(first)}\r\n\r\n"
+        )
+        slow.sendall(head.encode() + first[:100])
+        time.sleep(0.5)  # the first upload has its slot and reads its body
+        with ThreadPoolExecutor(1) as pool:
+            waiting = pool.submit(client.post, "/v1/results", content=second, headers=auth)
+            started = time.monotonic()
+            assert client.get("/v1/health").status_code == 200
+            assert time.monotonic() - started < 1
+            time.sleep(1)
+            assert waiting.done() is (slots == 0)
+            slow.sendall(first[100:])
+            answer = slow.recv(65536)
+            assert answer.startswith(b"HTTP/1.1 201"), answer[:200]
+            assert waiting.result().status_code == 201
+    app.state.defcore.engine.dispose()

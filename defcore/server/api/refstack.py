@@ -167,8 +167,16 @@ async def upload(
     # Refused before any work: a body declared over the limit (defcore.server.limits), then an
     # unknown token, or no way at all to name the uploader (a short read transaction); only
     # then is the body read, counted as it arrives, parsed outside any transaction and stored
-    # in a short one.
+    # in a short one. Before all that, the upload waits for one of its worker's upload slots
+    # (AppState.upload_turn).
     state = _state(request)
+    async with state.upload_turn():
+        return await _upload(request, state, x_signature, x_public_key)
+
+
+async def _upload(
+    request: Request, state: AppState, x_signature: str | None, x_public_key: str | None
+) -> UploadOut:
     asker = await run_in_threadpool(_may_upload, request, bool(x_signature or x_public_key))
     body = await request.body()
     content_type = request.headers.get("content-type", "")
