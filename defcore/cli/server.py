@@ -45,6 +45,18 @@ def database_url(database: str | None, database_file: Path | None) -> str | None
     return url
 
 
+def default_upload_slots(url: str | None) -> int:
+    """On PostgreSQL, uploads run side by side and their CPU work (parse, check, store) took
+    the reads' share: one per core, and one more to cover its waits on the database. On
+    SQLite they already queue for the one write lock, and a limit only cost uploads
+    (benchmarks/server_load.py: 39 against 47 a second, reads within their goal either way)."""
+    from defcore.server.db import normalize_url  # the server extra: imported when serving
+
+    if normalize_url(url).startswith("sqlite"):
+        return 0
+    return (os.cpu_count() or 1) + 1
+
+
 @click.group()
 def server() -> None:
     """Set up the results server's store."""
@@ -192,8 +204,9 @@ def verify(
     type=click.IntRange(0, 1024),
     default=None,
     help="Uploads each worker reads, parses and stores at once; the others wait their turn "
-    "before any work, so that reads keep a share of the CPU. 0: no limit. Default: the "
-    "machine's CPU count + 1.",
+    "before any work, so that reads keep a share of the CPU. 0: no limit. Default: on "
+    "PostgreSQL the machine's CPU count + 1, on SQLite no limit (uploads already take turns "
+    "at its write lock).",
 )
 @click.option(
     "--forwarded-allow-ips",
@@ -237,8 +250,7 @@ def serve(
     os.environ[QUORUM_ENV] = str(quorum)
     os.environ[ANONYMOUS_UPLOADS_ENV] = "1" if anonymous_uploads else "0"
     if upload_slots is None:
-        # An upload is CPU work: one per core, and one more to cover its waits on the database
-        upload_slots = (os.cpu_count() or 1) + 1
+        upload_slots = default_upload_slots(url)
     os.environ[UPLOAD_SLOTS_ENV] = str(upload_slots)
     slots = f"{upload_slots} uploads at once each" if upload_slots else "no upload limit"
     click.echo(

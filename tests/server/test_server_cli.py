@@ -206,6 +206,13 @@ def test_server_init_then_serve(database_url: str) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+    # the upload slots by default: none on SQLite, CPU count + 1 on PostgreSQL
+    assert proc.stderr is not None
+    banner = proc.stderr.read().decode()
+    if database_url.startswith("sqlite"):
+        assert "no upload limit" in banner, banner
+    else:
+        assert f"{(os.cpu_count() or 1) + 1} uploads at once each" in banner, banner
 
 
 def test_serve_refuses_an_uninitialised_store(tmp_path: Path) -> None:
