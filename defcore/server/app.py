@@ -219,8 +219,9 @@ def create_app(
     app.add_middleware(SecurityHeaders)
 
     # Each router's routes go into the app's own list, in order (the routers carry their own
-    # prefixes and tags): FastAPI's include_router keeps a router as a branch that every
-    # request walks and re-scopes route by route, which took 1.9 ms of a 2.8 ms health check.
+    # prefixes and tags, and no lifespan): FastAPI's include_router keeps a router as a branch
+    # that every request walks and re-scopes route by route, which took 1.9 ms of a 2.8 ms
+    # health check.
     for router in (*api.ROUTERS, *PAGE_ROUTERS):
         app.router.routes.extend(router.routes)
     return app

@@ -81,9 +81,9 @@ def index() -> Response:
 
 @dataclass(frozen=True, slots=True)
 class ListedResult:
-    """One row of the result list, read as plain columns: loading 50 Result objects with
-    their products and verifications through the ORM, and rendering attribute by attribute,
-    took two thirds of the list's time."""
+    """One row of the result list, read as plain columns: 50 Result objects loaded with their
+    products and verifications through the ORM, and rendered attribute by attribute, were
+    most of the list's time (yappi)."""
 
     id: str
     uploaded: str
