@@ -233,6 +233,11 @@ class Result(Base):
     verifications: Mapped[list[Verification]] = relationship(back_populates="result")
 
 
+# The order of every result list: newest first, ties by id, as the (…, created_at, id) indexes
+# above have it, so that a page is read from an index.
+RESULTS_NEWEST_FIRST = (Result.created_at.desc(), Result.id.desc())
+
+
 class ResultMeta(Base):
     """RefStack's per-result metadata an owner sets: the `guideline` and `target` it claims.
 

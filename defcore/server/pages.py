@@ -26,7 +26,14 @@ from defcore.server.access import (
 )
 from defcore.server.certification import Certification, certifications, standing
 from defcore.server.heatmap import capability_states, program_of, widest_platform
-from defcore.server.models import Product, ProductVersion, Result, Vendor, Verification
+from defcore.server.models import (
+    RESULTS_NEWEST_FIRST,
+    Product,
+    ProductVersion,
+    Result,
+    Vendor,
+    Verification,
+)
 from defcore.server.service import readable_result, verdict, verdict_passed
 from defcore.server.state import AppState
 
@@ -105,13 +112,15 @@ def results_page(
     page_no: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
 ) -> Response:
     with _state(request).tx(request) as (session, p):
-        where = [readable_results(p)]
+        # FROM results said outright: for an admin, readable_results is `true`, and a count
+        # that only keeps the WHERE would have no table to count
+        chosen = select(Result.id).select_from(Result).where(readable_results(p))
         if vendor is not None:
-            where.append(Result.vendor_id == vendor)
+            chosen = chosen.where(Result.vendor_id == vendor)
         if product is not None:
-            where.append(ProductVersion.product_id == product)
+            chosen = chosen.join(ProductVersion).where(ProductVersion.product_id == product)
         if verified:
-            where.append(
+            chosen = chosen.where(
                 Result.id.in_(
                     select(Verification.result_id).where(
                         Verification.guideline_id == verified, Verification.withdrawn_at.is_(None)
@@ -119,16 +128,12 @@ def results_page(
                 )
             )
         if signed == "yes":
-            where.append(Result.signed_key_id.is_not(None))
+            chosen = chosen.where(Result.signed_key_id.is_not(None))
         elif signed == "no":
-            where.append(Result.signed_key_id.is_(None))
-        chosen = select(Result.id).select_from(Result)
-        if product is not None:
-            chosen = chosen.join(ProductVersion)
-        chosen = chosen.where(*where)
+            chosen = chosen.where(Result.signed_key_id.is_(None))
         total = session.scalar(chosen.with_only_columns(func.count())) or 0
         shown = (
-            chosen.order_by(Result.created_at.desc(), Result.id.desc())
+            chosen.order_by(*RESULTS_NEWEST_FIRST)
             .limit(PAGE_SIZE)
             .offset((page_no - 1) * PAGE_SIZE)
         )
@@ -176,7 +181,7 @@ def _listed_results(session: Session, page_ids: Subquery) -> list[ListedResult]:
         .join(Result, Result.id == page_ids.c.id)
         .outerjoin(ProductVersion, Result.product_version_id == ProductVersion.id)
         .outerjoin(Product, ProductVersion.product_id == Product.id)
-        .order_by(Result.created_at.desc(), Result.id.desc())
+        .order_by(*RESULTS_NEWEST_FIRST)
     ).all()
     badges: dict[str, list[str]] = {row[0]: [] for row in found}
     if badges:

@@ -42,6 +42,7 @@ from defcore.server.db import SQLITE_BUSY_MS
 from defcore.server.guidelines import GuidelineRegistry
 from defcore.server.ingest import parse_body, run_from_json, tests_to_json
 from defcore.server.models import (
+    RESULTS_NEWEST_FIRST,
     ApiToken,
     Product,
     ProductVersion,
@@ -277,18 +278,11 @@ def verdict(
     guideline, resolved = registry.target(guideline_id, target)
     known = _known_verdicts(session, result.id, guideline_id)
     cached = known.get(resolved.name)
-    if cached is not None and cached.answer is None:
-        text = session.scalar(
-            select(VerdictCache.verdict_json).where(
-                VerdictCache.result_id == result.id,
-                VerdictCache.guideline_id == guideline_id,
-                VerdictCache.target == resolved.name,
-            )
-        )
-        if text is not None:  # else the result went meanwhile: computed below
-            cached.answer = json.loads(text)
-    if cached is not None and cached.answer is not None:
-        return cached.answer
+    if cached is not None:
+        if cached.answer is None:
+            cached.answer = _cached_answer(session, result.id, guideline_id, resolved.name)
+        if cached.answer is not None:  # else the result went meanwhile: computed below
+            return cached.answer
     run, judged = _stored_run(session, result.id)
     answer = compute_verdict(
         guideline, resolved, run, load_platform=registry.get, judged=judged
@@ -337,6 +331,22 @@ class _Known:
 
     passed: bool
     answer: dict[str, Any] | None = None
+
+
+def _cached_answer(
+    session: Session, result_id: str, guideline_id: str, target: str
+) -> dict[str, Any] | None:
+    text = session.scalar(
+        select(VerdictCache.verdict_json).where(
+            VerdictCache.result_id == result_id,
+            VerdictCache.guideline_id == guideline_id,
+            VerdictCache.target == target,
+        )
+    )
+    if text is None:
+        return None
+    answer: dict[str, Any] = json.loads(text)
+    return answer
 
 
 def _known_verdicts(session: Session, result_id: str, guideline_id: str) -> dict[str, _Known]:
@@ -523,7 +533,7 @@ def list_results(
             selectinload(Result.verifications),
             selectinload(Result.product_version).selectinload(ProductVersion.product),
         )
-        .order_by(Result.created_at.desc(), Result.id.desc())
+        .order_by(*RESULTS_NEWEST_FIRST)
         .limit(limit)
         .offset(offset)
     ).all()
