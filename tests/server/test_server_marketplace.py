@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 
 from server_support import Live, refstack_body, storage_tests
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
-from defcore.server.models import ApiToken
+from defcore.server.models import ApiToken, Result
 
 
 def test_tokens_are_hashed_at_rest(live: Live) -> None:
@@ -159,6 +159,22 @@ def test_results_list_filters(live: Live) -> None:
         "GET", "/v1/results", vendor_admin.token, params={"vendor_id": vendor_id}
     ).json()
     assert api["total"] == 3
+
+
+def test_a_foundation_admin_counts_every_result(live: Live) -> None:
+    # An admin may read every result: the lists' WHERE is then `true`, and the count must
+    # still count the table (it once answered 1).
+    user = live.user()
+    for _ in range(2):
+        r = live.upload(refstack_body(storage_tests(), salt=uuid.uuid4().hex), user.token)
+        assert r.status_code == 201, r.text
+    with live.engine.connect() as conn:
+        stored = conn.scalar(select(func.count()).select_from(Result))
+    assert stored is not None and stored >= 2
+    api = live.call("GET", "/v1/results", live.admin.token).json()
+    assert api["total"] == stored
+    page = live.call("GET", "/results", live.admin.token).text
+    assert f'<p id="total">{stored} results</p>' in page
 
 
 def test_results_list_menus_name_only_what_the_reader_may_see(live: Live) -> None:
