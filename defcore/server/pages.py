@@ -1,7 +1,8 @@
 """Server-rendered pages: results, marketplace, heat map, API usage report, guidelines.
 
-Pages read only what the visitor may read (the same access rules as the API) and take every
-verdict from the server's cache; nothing is computed in the browser.
+Pages read only what the visitor may read (the same access rules as the API). A result page
+judges the result from its stored tests; the heat map and comparisons take verdicts from the
+server's cache. Nothing is computed in the browser.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from defcore.errors import DefcoreError, GuidelineNotFound
 from defcore.guidelines.diff import diff as diff_guidelines
 from defcore.guidelines.render import render as render_guideline
+from defcore.results.verdict import CapabilityVerdict, TestVerdict, Verdict
 from defcore.server.access import (
     Principal,
     readable_products,
@@ -34,7 +36,7 @@ from defcore.server.models import (
     Vendor,
     Verification,
 )
-from defcore.server.service import readable_result, verdict, verdict_passed
+from defcore.server.service import judge, readable_result, verdict
 from defcore.server.state import AppState
 
 router = APIRouter(include_in_schema=False)
@@ -248,14 +250,17 @@ def result_page(
         g = state.registry.get(gid)
         # whether each target passes, and one target's verdict in full: the one asked for,
         # else the first passed, else the first
-        summary = [
-            (name, verdict_passed(session, state.registry, result, gid, name))
+        judged = {
+            name: judge(session, state.registry, result, gid, name)
             for name in [*g.platforms, *g.add_ons]
-        ]
+        }
+        summary = [(name, v.passed) for name, v in judged.items()]
         shown = target or next((name for name, ok in summary if ok), "")
         if not shown and summary:
             shown = summary[0][0]
-        chosen = verdict(session, state.registry, result, gid, shown) if shown else None
+        chosen = None
+        if shown:
+            chosen = judged.get(shown) or judge(session, state.registry, result, gid, shown)
         return page(
             "result.html",
             p,
@@ -263,22 +268,45 @@ def result_page(
             guideline=gid,
             guideline_ids=state.registry.ids(),
             summary=summary,
-            verdict=chosen,
+            verdict=chosen and ShownVerdict.of(gid, chosen),
             capability_rows=capability_rows(chosen),
         )
 
 
+@dataclass(frozen=True)
+class ShownVerdict:
+    """The head of a result page's verdict; its guideline is the one the page judges by (an
+    add-on's is judged by its own file, but verified under the platform guideline's id)."""
+
+    guideline: str
+    target: str
+    passed: bool
+    required_tests: int
+    required_tests_passed: int
+
+    @classmethod
+    def of(cls, guideline_id: str, verdict: Verdict) -> ShownVerdict:
+        tests = verdict.distinct_tests()
+        return cls(
+            guideline_id,
+            verdict.target,
+            verdict.passed,
+            len(tests),
+            sum(1 for t in tests.values() if t.passed),
+        )
+
+
 def capability_rows(
-    verdict: dict[str, Any] | None,
-) -> list[tuple[str, dict[str, Any], list[dict[str, Any]]]]:
+    verdict: Verdict | None,
+) -> list[tuple[str, CapabilityVerdict, list[TestVerdict]]]:
     """(component, capability, its tests not passed) of a verdict: filtered here, as a loop
     over every test of every capability in the template took half of a result page's time."""
     if verdict is None:
         return []
     return [
-        (comp["name"], cap, [t for t in cap["tests"] if t["outcome"] != "passed"])
-        for comp in verdict["components"]
-        for cap in comp["capabilities"]
+        (comp.name, cap, [t for t in cap.tests if not t.passed])
+        for comp in verdict.components
+        for cap in comp.capabilities
     ]
 
 

@@ -29,7 +29,7 @@ from defcore.errors import (
     UploadRejected,
 )
 from defcore.results.model import RunResults, base_name
-from defcore.results.verdict import compute_verdict
+from defcore.results.verdict import Verdict, compute_verdict
 from defcore.server.access import (
     Principal,
     can_change_result,
@@ -274,21 +274,21 @@ def readable_result(session: Session, p: Principal, result_id: str) -> Result:
 def verdict(
     session: Session, registry: GuidelineRegistry, result: Result, guideline_id: str, target: str
 ) -> dict[str, Any]:
-    """The result's verdict from compute_verdict, cached by (result, guideline, target)."""
-    guideline, resolved = registry.target(guideline_id, target)
-    known = _known_verdicts(session, result.id, guideline_id)
-    cached = known.get(resolved.name)
-    if cached is not None:
-        if cached.answer is None:
-            cached.answer = _cached_answer(session, result.id, guideline_id, resolved.name)
-        if cached.answer is not None:  # else the result went meanwhile: computed below
-            return cached.answer
-    run, judged = _stored_run(session, result.id)
-    answer = compute_verdict(
-        guideline, resolved, run, load_platform=registry.get, judged=judged
-    ).as_dict()
+    """The result's verdict from compute_verdict as JSON (the API's, the heat map's), cached by
+    (result, guideline, target)."""
+    _guideline, resolved = registry.target(guideline_id, target)
+    key = (result.id, guideline_id, resolved.name)
+    known: dict[tuple[str, str, str], dict[str, Any]]
+    known = session.info.setdefault(KNOWN_VERDICTS, {})
+    if key in known:
+        return known[key]
+    answer = _cached_answer(session, *key)
+    if answer is not None:
+        known[key] = answer
+        return answer
+    answer = judge(session, registry, result, guideline_id, resolved.name).as_dict()
     answer["guideline"] = guideline_id
-    known[resolved.name] = _Known(bool(answer["passed"]), answer)
+    known[key] = answer
     row = {
         "result_id": result.id,
         "guideline_id": guideline_id,
@@ -311,26 +311,17 @@ def verdict(
     return answer
 
 
-def verdict_passed(
+def judge(
     session: Session, registry: GuidelineRegistry, result: Result, guideline_id: str, target: str
-) -> bool:
-    """Whether the result passes the target: the cache's `passed` column when it has the
-    verdict (its JSON is not read), else `verdict`'s."""
-    _guideline, resolved = registry.target(guideline_id, target)
-    known = _known_verdicts(session, result.id, guideline_id).get(resolved.name)
-    if known is not None:
-        return known.passed
-    return bool(verdict(session, registry, result, guideline_id, target)["passed"])
-
-
-@dataclass
-class _Known:
-    """A verdict known in this transaction: computed, or cached, whose JSON (40 KB for a
-    platform's) is read only when the whole verdict is asked for: a result page shows one
-    target's in full, and only whether each of the others passed."""
-
-    passed: bool
-    answer: dict[str, Any] | None = None
+) -> Verdict:
+    """The result's verdict on the target, judged now from its stored tests (read once per
+    transaction), never cached: what a result page shows. Judging a platform's three targets
+    takes about 1 ms once the tests are read, less than reading and parsing one cached
+    verdict's JSON (60 KB for a platform's), and making and storing that JSON on every
+    first view of a page cost more than the rest of the page."""
+    guideline, resolved = registry.target(guideline_id, target)
+    run, judged = _stored_run(session, result.id)
+    return compute_verdict(guideline, resolved, run, load_platform=registry.get, judged=judged)
 
 
 def _cached_answer(
@@ -349,25 +340,6 @@ def _cached_answer(
     return answer
 
 
-def _known_verdicts(session: Session, result_id: str, guideline_id: str) -> dict[str, _Known]:
-    """The result's verdicts for the guideline's targets known in this transaction: at first
-    whether each cached one passed, read in one query (a result page asks for every target of
-    a guideline), then also those computed since."""
-    memo: dict[tuple[str, str], dict[str, _Known]]
-    memo = session.info.setdefault(KNOWN_VERDICTS, {})
-    known = memo.get((result_id, guideline_id))
-    if known is None:
-        rows = session.execute(
-            select(VerdictCache.target, VerdictCache.passed).where(
-                VerdictCache.result_id == result_id, VerdictCache.guideline_id == guideline_id
-            )
-        )
-        known = memo[(result_id, guideline_id)] = {
-            target: _Known(bool(passed)) for target, passed in rows
-        }
-    return known
-
-
 def _stored_run(session: Session, result_id: str) -> tuple[RunResults, dict[Any, Any]]:
     """The result's tests, read once per transaction, and its capabilities judged so far
     (compute_verdict's `judged`): a result page judges them against each target of a
@@ -381,7 +353,7 @@ def _stored_run(session: Session, result_id: str) -> tuple[RunResults, dict[Any,
     return runs[result_id]
 
 
-# session.info keys of the results' tests and verdicts known in this transaction
+# session.info keys of the results' tests and verdicts (as JSON) known in this transaction
 KNOWN_VERDICTS = "defcore_known_verdicts"
 STORED_RUNS = "defcore_stored_runs"
 # session.info key of a read transaction's list of verdicts to cache once it has ended
