@@ -99,6 +99,11 @@ def require_change_result(p: Principal, result: Result) -> None:
         raise Forbidden(f"result {result.id} belongs to another account or vendor")
 
 
+def only_public(p: Principal) -> bool:
+    """Whether `p` reads the public results and no others (readable_results is `public`)."""
+    return not p.admin and p.user_id is None and not p.roles
+
+
 def readable_results(p: Principal) -> ColumnElement[bool]:
     """A WHERE clause for the results `p` may read."""
     if p.admin:

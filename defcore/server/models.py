@@ -238,6 +238,17 @@ class Result(Base):
 RESULTS_NEWEST_FIRST = (Result.created_at.desc(), Result.id.desc())
 
 
+class ResultCount(Base):
+    """How many results are public (`name` "public"): the public result list's total, kept by
+    triggers on results (migration 0009) in the transaction of every change, instead of a
+    scan of the results on every view of the list."""
+
+    __tablename__ = "result_counts"
+
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    total: Mapped[int] = mapped_column(Integer)
+
+
 class ResultMeta(Base):
     """RefStack's per-result metadata an owner sets: the `guideline` and `target` it claims.
 

@@ -23,7 +23,7 @@ from sqlalchemy import Engine, inspect, text
 from defcore.errors import ServerError
 
 APPEND_ONLY = ("audit_events", "proposal_events")
-UPDATE_ONLY = ("audit_head",)
+UPDATE_ONLY = ("audit_head", "result_counts")
 READ_ONLY = ("alembic_version",)
 _ROLE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 

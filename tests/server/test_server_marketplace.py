@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from server_support import Live, refstack_body, storage_tests
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 
 from defcore.server.models import ApiToken, Result
 
@@ -175,6 +175,49 @@ def test_a_foundation_admin_counts_every_result(live: Live) -> None:
     assert api["total"] == stored
     page = live.call("GET", "/results", live.admin.token).text
     assert f'<p id="total">{stored} results</p>' in page
+
+
+def test_the_public_lists_total_is_kept_through_every_change(live: Live) -> None:
+    """The anonymous, unfiltered result list takes its total from a count that triggers on
+    results keep (migration 0009): it is the count of public results after an upload
+    (private), each change of `public`, a change made by SQL behind the server's back, and a
+    delete. Past the last page, the total is still shown."""
+
+    def shown(**params: str) -> int:
+        page = live.call("GET", "/results", params=params).text
+        return int(page.split('<p id="total">')[1].split(" ")[0])
+
+    def counted() -> int:
+        with live.engine.connect() as conn:
+            stored = conn.scalar(select(func.count()).select_from(Result).where(Result.public))
+        assert stored is not None
+        return stored
+
+    user = live.user()
+    start = counted()
+    assert shown() == start
+    r = live.upload(refstack_body(storage_tests(), salt=uuid.uuid4().hex), user.token)
+    assert r.status_code == 201, r.text
+    result_id = r.json()["id"]
+    assert shown() == counted() == start
+    for public, expected in ((True, 1), (True, 1), (False, 0), (True, 1)):
+        r = live.call("PATCH", f"/v1/results/{result_id}", user.token, json={"public": public})
+        assert r.status_code == 200, r.text
+        assert shown() == counted() == start + expected
+    assert shown(page="100000") == start + 1  # no row on the page to bring the count
+    with live.engine.begin() as conn:
+        conn.execute(update(Result).where(Result.id == result_id).values(public=False))
+    assert shown() == counted() == start
+    with live.engine.begin() as conn:
+        conn.execute(update(Result).where(Result.id == result_id).values(public=True))
+    assert shown() == counted() == start + 1
+    assert live.call("DELETE", f"/v1/results/{result_id}", user.token).status_code == 204
+    assert shown() == counted() == start
+    # a signed-in reader's list is counted as it is read: the public results and its own
+    r = live.upload(refstack_body(storage_tests(), salt=uuid.uuid4().hex), user.token)
+    assert r.status_code == 201, r.text
+    page = live.call("GET", "/results", user.token).text
+    assert f'<p id="total">{start + 1} results</p>' in page
 
 
 def test_results_list_menus_name_only_what_the_reader_may_see(live: Live) -> None:

@@ -17,7 +17,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from server_support import PostgresCluster, ServerThread, new_database_url
+from server_support import (
+    PostgresCluster,
+    ServerThread,
+    new_database_url,
+    refstack_body,
+    storage_tests,
+)
 from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.exc import DBAPIError
 
@@ -332,6 +338,15 @@ def test_the_server_runs_as_the_application_role(store: Store) -> None:
             accept = f"/v1/me/invitations/{r.json()['id']}/accept"
             r = client.post(accept, headers={"Authorization": f"Bearer {user_token}"})
             assert r.status_code == 201, r.text
+            # a result made public moves the public list's count: a trigger run as the role
+            body = refstack_body(storage_tests(), salt=role)
+            json_body = {**headers, "Content-Type": "application/json"}
+            r = client.post("/v1/results", content=body, headers=json_body)
+            assert r.status_code == 201, r.text
+            change = {"public": True}
+            r = client.patch(f"/v1/results/{r.json()['id']}", json=change, headers=headers)
+            assert r.status_code == 200, r.text
+            assert '<p id="total">1 result</p>' in client.get("/results").text
     finally:
         app.state.defcore.engine.dispose()
     report = store.verify()
