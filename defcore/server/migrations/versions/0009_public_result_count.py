@@ -1,5 +1,8 @@
 """the count of public results, kept by triggers: the anonymous result list's total
 
+A later migration that rebuilds `results` on SQLite (Alembic's batch mode copies the table)
+drops its triggers with it, and must create these again.
+
 Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-03 12:30:00
