@@ -220,6 +220,28 @@ def test_the_public_lists_total_is_kept_through_every_change(live: Live) -> None
     assert f'<p id="total">{start + 1} results</p>' in page
 
 
+def test_a_listed_result_shows_each_of_its_verifications_once(live: Live) -> None:
+    # the list reads a result's badges in its rows' statement: one row a verification
+    vendor_id, vendor_admin = live.vendor("badges")
+    _, version_id = live.product(vendor_id, vendor_admin.token, public=True)
+    r = live.upload(refstack_body(storage_tests(), salt=uuid.uuid4().hex), vendor_admin.token)
+    result_id = r.json()["id"]
+    change = {"product_version_id": version_id, "public": True}
+    r = live.call("PATCH", f"/v1/results/{result_id}", vendor_admin.token, json=change)
+    assert r.status_code == 200, r.text
+    verified = []
+    for guideline in ("2020.06", "2019.11"):
+        body = {"guideline": guideline, "target": "storage"}
+        path = f"/v1/results/{result_id}/verifications"
+        r = live.call("POST", path, live.admin.token, json=body)
+        assert r.status_code == 201, r.text
+        verified.append(f'<span class="badge">OpenStack Powered Storage {guideline}</span>')
+    page = live.call("GET", "/results", params={"verified": "2019.11"}).text
+    assert page.count(f'href="/results/{result_id}"') == 1
+    row = page.split(f'href="/results/{result_id}"')[1].split("</tr>")[0]
+    assert "".join(verified) in row
+
+
 def test_results_list_menus_name_only_what_the_reader_may_see(live: Live) -> None:
     # the vendor, product and guideline menus come from one statement (pages.filter_choices)
     vendor_id, vendor_admin = live.vendor("menus")
