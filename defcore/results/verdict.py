@@ -143,15 +143,20 @@ class Verdict:
                     out.setdefault(t.name, t)
         return out
 
-    def as_dict(self) -> dict[str, Any]:
+    def required_tally(self) -> tuple[int, int]:
+        """(passed, all) of the distinct required tests: the figure every report shows."""
         tests = self.distinct_tests()
+        return sum(1 for t in tests.values() if t.passed), len(tests)
+
+    def as_dict(self) -> dict[str, Any]:
+        passed, required = self.required_tally()
         return {
             "guideline": self.guideline,
             "target": self.target,
             "target_kind": self.target_kind,
             "passed": self.passed,
-            "required_tests": len(tests),
-            "required_tests_passed": sum(1 for t in tests.values() if t.passed),
+            "required_tests": required,
+            "required_tests_passed": passed,
             "external_components": self.external_components,
             "platform_components": [c.as_dict() for c in self.platform_components],
             "components": [

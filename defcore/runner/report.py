@@ -110,15 +110,15 @@ def html(meta: dict[str, Any], verdict: Verdict, not_found: list[str]) -> str:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    tests = verdict.distinct_tests()
+    passed, required = verdict.required_tally()
     return env.get_template("report.html.j2").render(
         title=f"{verdict.target} {verdict.guideline} on {meta['cloud']}",
         v=verdict,
         meta=meta,
         caps=[_cap_view(c) for c in verdict.capabilities],
         colours=COLOURS,
-        required_tests=len(tests),
-        passed_tests=sum(1 for t in tests.values() if t.passed),
+        required_tests=required,
+        passed_tests=passed,
         interrupted=meta.get("interrupted", False),
         not_found=not_found,
     )
@@ -147,8 +147,7 @@ def print_summary(console: Console, verdict: Verdict, outputs: Outputs) -> None:
     for needed in verdict.platform_components:
         style = {"passed": "green", "not passed": "red"}.get(needed.state, "yellow")
         console.print(Text(platform_component_line(needed), style=style))
-    tests = verdict.distinct_tests()
-    passed = sum(1 for t in tests.values() if t.passed)
+    passed, required = verdict.required_tally()
     word = "[bold green]PASSED[/]" if verdict.passed else "[bold red]NOT PASSED[/]"
-    console.print(f"{verdict.target} {verdict.guideline}: {word} ({passed}/{len(tests)} tests)")
+    console.print(f"{verdict.target} {verdict.guideline}: {word} ({passed}/{required} tests)")
     console.print(f"report: {outputs.html}")

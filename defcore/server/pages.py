@@ -302,14 +302,8 @@ class ShownVerdict:
 
     @classmethod
     def of(cls, guideline_id: str, verdict: Verdict) -> ShownVerdict:
-        tests = verdict.distinct_tests()
-        return cls(
-            guideline_id,
-            verdict.target,
-            verdict.passed,
-            len(tests),
-            sum(1 for t in tests.values() if t.passed),
-        )
+        passed, required = verdict.required_tally()
+        return cls(guideline_id, verdict.target, verdict.passed, required, passed)
 
 
 def capability_rows(
