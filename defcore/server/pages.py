@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import jinja2
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import ScalarSelect, Select, Subquery, func, literal, or_, select, union_all
+from sqlalchemy import ScalarSelect, Subquery, literal, or_, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
 from defcore.errors import DefcoreError, GuidelineNotFound
@@ -23,7 +23,6 @@ from defcore.guidelines.render import render as render_guideline
 from defcore.results.verdict import CapabilityVerdict, TestVerdict, Verdict
 from defcore.server.access import (
     Principal,
-    only_public,
     readable_products,
     readable_results,
 )
@@ -34,11 +33,10 @@ from defcore.server.models import (
     Product,
     ProductVersion,
     Result,
-    ResultCount,
     Vendor,
     Verification,
 )
-from defcore.server.service import judge, readable_result, verdict
+from defcore.server.service import judge, readable_result, result_count, verdict
 from defcore.server.state import AppState
 
 router = APIRouter(include_in_schema=False)
@@ -135,10 +133,8 @@ def results_page(
             chosen = chosen.where(Result.signed_key_id.is_not(None))
         elif signed == "no":
             chosen = chosen.where(Result.signed_key_id.is_(None))
-        count: Select[int] = chosen.with_only_columns(func.count())
-        if only_public(p) and not (vendor or product or verified or signed):
-            # the whole public list: its count is kept (models.ResultCount)
-            count = select(ResultCount.total).where(ResultCount.name == "public")
+        narrowed = bool(vendor or product or verified or signed)
+        count = result_count(chosen, p, narrowed)
         shown = (
             chosen.order_by(*RESULTS_NEWEST_FIRST)
             .limit(PAGE_SIZE)

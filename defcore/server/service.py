@@ -34,6 +34,7 @@ from defcore.server.access import (
     Principal,
     can_change_result,
     can_read_result,
+    only_public,
     principal_for_user,
     readable_results,
     require_change_result,
@@ -48,6 +49,7 @@ from defcore.server.models import (
     ProductVersion,
     PublicKey,
     Result,
+    ResultCount,
     ResultMeta,
     ResultTests,
     User,
@@ -493,6 +495,16 @@ class ResultFilter:
     verified: bool | None = None
 
 
+def result_count(listed: Select[Any], p: Principal, narrowed: bool) -> Select[int]:
+    """How many results a list of `p`'s holds (`listed`: its statement, without order or
+    page): the kept count of public results (models.ResultCount, migration 0009) when `p`
+    reads only those and no filter `narrowed` the list, else a count of the statement's
+    rows, which for the whole public list was a scan of every result on every view."""
+    if only_public(p) and not narrowed:
+        return select(ResultCount.total).where(ResultCount.name == "public")
+    return listed.with_only_columns(func.count())
+
+
 def list_results(
     session: Session, p: Principal, where: ResultFilter, limit: int, offset: int
 ) -> tuple[list[Result], int]:
@@ -500,7 +512,7 @@ def list_results(
     # FROM results said outright: for an admin, readable_results is `true`, and the count,
     # which keeps only the WHERE, would have no table to count (it answered 1)
     query = _filtered(select(Result).select_from(Result).where(readable_results(p)), p, where)
-    total = session.scalar(query.with_only_columns(func.count())) or 0
+    total = session.scalar(result_count(query, p, narrowed=where != ResultFilter())) or 0
     rows = session.scalars(
         query.options(
             selectinload(Result.uploader),
