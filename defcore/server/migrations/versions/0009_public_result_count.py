@@ -18,17 +18,18 @@ down_revision = "0008"
 branch_labels = None
 depends_on = None
 
-# SQLite: one trigger for each change that moves the count, each a single UPDATE
-SQLITE_TRIGGERS = {
-    "results_count_insert": "AFTER INSERT ON results WHEN NEW.public",
-    "results_count_delete": "AFTER DELETE ON results WHEN OLD.public",
-    "results_count_update": "AFTER UPDATE OF public ON results WHEN OLD.public IS NOT NEW.public",
-}
-SQLITE_CHANGE = {
-    "results_count_insert": "1",
-    "results_count_delete": "-1",
-    "results_count_update": "CASE WHEN NEW.public THEN 1 ELSE -1 END",
-}
+# (name, event, when, change of the count): each change of results that moves the count, in
+# SQL both databases read (`public` is NOT NULL, so <> never meets a NULL)
+TRIGGERS = (
+    ("results_count_insert", "INSERT", "NEW.public", "1"),
+    ("results_count_delete", "DELETE", "OLD.public", "-1"),
+    (
+        "results_count_update",
+        "UPDATE OF public",
+        "OLD.public <> NEW.public",
+        "CASE WHEN NEW.public THEN 1 ELSE -1 END",
+    ),
+)
 
 
 def upgrade() -> None:
@@ -46,49 +47,31 @@ def upgrade() -> None:
         "INSERT INTO result_counts (name, total) "
         "SELECT 'public', count(*) FROM results WHERE public"
     )
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(
-            """
-            CREATE FUNCTION results_count_public() RETURNS trigger AS $$
-            BEGIN
-                IF TG_OP = 'INSERT' THEN
-                    UPDATE result_counts SET total = total + 1 WHERE name = 'public';
-                ELSIF TG_OP = 'DELETE' THEN
-                    UPDATE result_counts SET total = total - 1 WHERE name = 'public';
-                ELSIF NEW.public THEN
-                    UPDATE result_counts SET total = total + 1 WHERE name = 'public';
-                ELSE
-                    UPDATE result_counts SET total = total - 1 WHERE name = 'public';
-                END IF;
-                RETURN NULL;
-            END
-            $$ LANGUAGE plpgsql
-            """
-        )
-        # only changes that move the count take the count's row lock: private uploads do not
-        for name, event, when in (
-            ("results_count_insert", "INSERT", "NEW.public"),
-            ("results_count_delete", "DELETE", "OLD.public"),
-            ("results_count_update", "UPDATE OF public", "OLD.public IS DISTINCT FROM NEW.public"),
-        ):
+    postgres = op.get_bind().dialect.name == "postgresql"
+    # only changes that move the count take the count's row lock: private uploads do not
+    for name, event, when, change in TRIGGERS:
+        update = f"UPDATE result_counts SET total = total + ({change}) WHERE name = 'public';"
+        if postgres:  # a trigger runs a function there: one for each, of the same UPDATE
+            op.execute(
+                f"CREATE FUNCTION {name}() RETURNS trigger AS $$ "
+                f"BEGIN {update} RETURN NULL; END $$ LANGUAGE plpgsql"
+            )
             op.execute(
                 f"CREATE TRIGGER {name} AFTER {event} ON results FOR EACH ROW "
-                f"WHEN ({when}) EXECUTE FUNCTION results_count_public()"
+                f"WHEN ({when}) EXECUTE FUNCTION {name}()"
             )
-        return
-    for name, when in SQLITE_TRIGGERS.items():
-        op.execute(
-            f"CREATE TRIGGER {name} {when} BEGIN UPDATE result_counts "
-            f"SET total = total + ({SQLITE_CHANGE[name]}) WHERE name = 'public'; END"
-        )
+        else:
+            op.execute(
+                f"CREATE TRIGGER {name} AFTER {event} ON results WHEN {when} BEGIN {update} END"
+            )
 
 
 def downgrade() -> None:
-    for name in SQLITE_TRIGGERS:
-        if op.get_bind().dialect.name == "postgresql":
+    postgres = op.get_bind().dialect.name == "postgresql"
+    for name, *_ in TRIGGERS:
+        if postgres:
             op.execute(f"DROP TRIGGER IF EXISTS {name} ON results")
+            op.execute(f"DROP FUNCTION IF EXISTS {name}()")
         else:
             op.execute(f"DROP TRIGGER IF EXISTS {name}")
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP FUNCTION IF EXISTS results_count_public()")
     op.drop_table("result_counts")
